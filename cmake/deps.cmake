@@ -1,0 +1,12 @@
+# Debian's -dev packages (tools/setup-deps.sh installs them).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(UV REQUIRED IMPORTED_TARGET libuv)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(PROTOBUFC REQUIRED IMPORTED_TARGET libprotobuf-c)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+find_package(nng CONFIG REQUIRED)
+find_package(Threads REQUIRED)
+if(RC_ALLOCATOR STREQUAL "jemalloc")
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+endif()
+find_program(PROTOC_C protoc-c REQUIRED)

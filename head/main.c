@@ -1,0 +1,257 @@
+/* main.c — rayc-head: parses Ray's `ray start --head` flags, detaches unless
+ * --block, and runs the head's loop. `rayc start --head …` execs this program.
+ *
+ * Detaching reports readiness through a pipe: the parent waits until the child
+ * has bound its ports and loaded its state, then prints the address (or the
+ * child's error) and exits, so `rayc start` returns only once the port accepts
+ * connections. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "flags.h"
+#include "head.h"
+#include "log.h"
+
+typedef struct {
+    int head, block, help;
+    int64_t port, client_port, max_clients;
+    const char *password, *storage, *temp_dir, *node_ip, *bind_host, *cluster_name;
+} opts_t;
+
+static void default_ip(char *out, size_t cap)
+{
+    struct ifaddrs *ifs = NULL, *i;
+    snprintf(out, cap, "127.0.0.1");
+    if (getifaddrs(&ifs) != 0) return;
+    for (i = ifs; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
+        const struct sockaddr_in *a = (const struct sockaddr_in *)i->ifa_addr;
+        if ((ntohl(a->sin_addr.s_addr) >> 24) == 127) continue;
+        inet_ntop(AF_INET, &a->sin_addr, out, (socklen_t)cap);
+        break;
+    }
+    freeifaddrs(ifs);
+}
+
+static int mkdirs(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void print_started(const opts_t *o, const char *ip, int port)
+{
+    printf("Local node IP: %s\n\n"
+           "--------------------\n"
+           "Ray runtime started.\n"
+           "--------------------\n\n"
+           "Next steps\n"
+           "  To add another node to this Ray cluster, run\n"
+           "    rayc start --address='%s:%d'%s\n\n"
+           "  To connect to this cluster from a program, use the address\n"
+           "    %s:%d   (RAY_ADDRESS, or rayc_connect() in the C SDK)\n\n"
+           "  To inspect the GCS with redis-cli, run\n"
+           "    redis-cli -h %s -p %d%s\n\n"
+           "  To terminate the Ray runtime, run\n"
+           "    rayc stop%s%s\n",
+           ip, ip, port, o->password && *o->password ? " --redis-password=<password>" : "", ip,
+           port, ip, port, o->password && *o->password ? " -a <password>" : "",
+           strcmp(o->temp_dir, "/tmp/ray") ? " --temp-dir=" : "",
+           strcmp(o->temp_dir, "/tmp/ray") ? o->temp_dir : "");
+    fflush(stdout);
+}
+
+/* Child side of detaching: new session, stdio away from the terminal. */
+static void detach_stdio(void)
+{
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO) close(fd);
+    }
+}
+
+static int write_pidfile(const char *temp_dir, char *path, size_t cap)
+{
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s/pids", temp_dir);
+    if (mkdirs(dir) != 0) return -1;
+    snprintf(path, cap, "%s/rayc-head-%d.pid", dir, (int)getpid());
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f, "%d\n", (int)getpid());
+    return fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    opts_t o = {.port = 6379,
+                .client_port = 10001,
+                .max_clients = 10000,
+                .storage = "memory",
+                .temp_dir = "/tmp/ray",
+                .bind_host = "0.0.0.0",
+                .cluster_name = "default"};
+    const rc_flag_t flags[] = {
+        {"head", RC_FLAG_BOOL, &o.head, "start the head node (implied)", NULL, 0, 0, NULL},
+        {"port", RC_FLAG_INT, &o.port, "GCS port (Redis protocol)", "PORT", 0, 65535, NULL},
+        {"ray-client-server-port", RC_FLAG_INT, &o.client_port,
+         "client port for the SDK outside the cluster (0 disables)", "PORT", 0, 65535, NULL},
+        {"redis-password", RC_FLAG_STRING, &o.password,
+         "password that clients and workers must AUTH with", "PW", 0, 0, NULL},
+        {"gcs-storage", RC_FLAG_STRING, &o.storage,
+         "where the GCS keeps its tables: memory or redis://HOST:PORT[/DB]", "URL", 0, 0, NULL},
+        {"cluster-name", RC_FLAG_STRING, &o.cluster_name,
+         "namespace of this cluster's keys in external storage", "NAME", 0, 0, NULL},
+        {"temp-dir", RC_FLAG_STRING, &o.temp_dir, "directory for logs and pid files", "DIR", 0,
+         0, NULL},
+        {"node-ip-address", RC_FLAG_STRING, &o.node_ip, "IP address of this node", "IP", 0, 0,
+         NULL},
+        {"bind-host", RC_FLAG_STRING, &o.bind_host, "address the GCS listens on", "IP", 0, 0,
+         NULL},
+        {"max-clients", RC_FLAG_INT, &o.max_clients, "most connections at once", "N", 1,
+         1000000, NULL},
+        {"block", RC_FLAG_BOOL, &o.block, "stay in the foreground", NULL, 0, 0, NULL},
+    };
+    const size_t nflags = sizeof(flags) / sizeof(flags[0]);
+    rc_flags_result_t res;
+    char err[1024];
+    int ready[2] = {-1, -1};
+
+    rc_log_init();
+    if (rc_flags_parse(flags, nflags, argc - 1, argv + 1, 0, &res) != RC_OK) {
+        fprintf(stderr, "rayc start --head: %s\n", res.error);
+        rc_flags_result_free(&res);
+        return 2;
+    }
+    if (res.help) {
+        rc_buf_t b = RC_BUF_INIT;
+        rc_flags_help(flags, nflags, &b);
+        printf("usage: rayc start --head [flags]\n\nStarts the head node: the GCS on --port, "
+               "the client port, and (later) the dashboard.\n\nflags:\n%s",
+               b.data ? b.data : "");
+        rc_buf_free(&b);
+        rc_flags_result_free(&res);
+        return 0;
+    }
+    if (res.npos > 0) {
+        fprintf(stderr, "rayc start --head: unexpected argument '%s' (see --help)\n", res.pos[0]);
+        rc_flags_result_free(&res);
+        return 2;
+    }
+    rc_flags_result_free(&res);
+
+    char logdir[4096], logpath[4200], pidpath[4200], ip[64];
+    snprintf(logdir, sizeof(logdir), "%s/logs", o.temp_dir);
+    if (mkdirs(logdir) != 0) {
+        fprintf(stderr, "rayc start --head: cannot create %s: %s (choose another --temp-dir)\n",
+                logdir, strerror(errno));
+        return 1;
+    }
+    snprintf(logpath, sizeof(logpath), "%s/rayc-head.log", logdir);
+    if (o.node_ip) snprintf(ip, sizeof(ip), "%s", o.node_ip);
+    else default_ip(ip, sizeof(ip));
+
+    if (!o.block) {
+        if (pipe(ready) != 0) {
+            perror("rayc start --head: pipe");
+            return 1;
+        }
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid < 0) {
+            perror("rayc start --head: fork");
+            return 1;
+        }
+        if (pid > 0) {
+            /* Parent: wait for the child's verdict. */
+            char msg[1100];
+            size_t got = 0;
+            ssize_t n;
+            close(ready[1]);
+            while (got < sizeof(msg) - 1 &&
+                   (n = read(ready[0], msg + got, sizeof(msg) - 1 - got)) != 0) {
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) break;
+                got += (size_t)n;
+            }
+            msg[got] = '\0';
+            if (strncmp(msg, "OK ", 3) == 0) {
+                print_started(&o, ip, atoi(msg + 3));
+                return 0;
+            }
+            fprintf(stderr, "rayc start --head: %s\n",
+                    got ? msg : "the head exited during start-up; see its log");
+            fprintf(stderr, "  log: %s\n", logpath);
+            return 1;
+        }
+        close(ready[0]);
+        setsid();
+        /* The log file has the details; the terminal gets the verdict via the pipe. */
+        rc_log_set_stderr(0);
+    }
+
+    rc_log_open_file(logpath);
+    rc_head_opts_t ho;
+    rc_head_opts_default(&ho);
+    ho.port = (int)o.port;
+    ho.client_port = (int)o.client_port;
+    ho.password = o.password;
+    ho.gcs_storage = o.storage;
+    ho.cluster_name = o.cluster_name;
+    ho.bind_host = o.bind_host;
+    ho.max_clients = (size_t)o.max_clients;
+    signal(SIGPIPE, SIG_IGN);
+
+    rc_head_t *h = NULL;
+    if (rc_head_new(&ho, &h, err, sizeof(err)) != RC_OK) {
+        rc_log_error("head", "start-up failed: %s", err);
+        if (ready[1] >= 0) {
+            (void)!write(ready[1], err, strlen(err));
+            close(ready[1]);
+        } else {
+            fprintf(stderr, "rayc start --head: %s\n", err);
+        }
+        return 1;
+    }
+    if (write_pidfile(o.temp_dir, pidpath, sizeof(pidpath)) != 0)
+        rc_log_warn("head", "cannot write the pid file under %s/pids: rayc stop will not find "
+                            "this head", o.temp_dir);
+    rc_log_info("head", "started pid=%d port=%d ip=%s log=%s", (int)getpid(), rc_head_port(h), ip,
+                logpath);
+    if (ready[1] >= 0) {
+        char ok[32];
+        int n = snprintf(ok, sizeof(ok), "OK %d", rc_head_port(h));
+        detach_stdio();
+        rc_log_set_stderr(0);
+        (void)!write(ready[1], ok, (size_t)n);
+        close(ready[1]);
+    } else {
+        print_started(&o, ip, rc_head_port(h));
+    }
+    rc_head_run(h);
+    rc_head_free(h);
+    unlink(pidpath);
+    rc_log_info("head", "stopped");
+    rc_log_close();
+    return 0;
+}
