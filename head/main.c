@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "daemon.h"
 #include "flags.h"
 #include "head.h"
 #include "log.h"
@@ -43,19 +44,6 @@ static void default_ip(char *out, size_t cap)
     freeifaddrs(ifs);
 }
 
-static int mkdirs(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static void print_started(const opts_t *o, const char *ip, int port)
 {
     printf("Local node IP: %s\n\n"
@@ -78,30 +66,6 @@ static void print_started(const opts_t *o, const char *ip, int port)
     fflush(stdout);
 }
 
-/* Child side of detaching: new session, stdio away from the terminal. */
-static void detach_stdio(void)
-{
-    int fd = open("/dev/null", O_RDWR);
-    if (fd >= 0) {
-        dup2(fd, STDIN_FILENO);
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        if (fd > STDERR_FILENO) close(fd);
-    }
-}
-
-static int write_pidfile(const char *temp_dir, char *path, size_t cap)
-{
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s/pids", temp_dir);
-    if (mkdirs(dir) != 0) return -1;
-    snprintf(path, cap, "%s/rayc-head-%d.pid", dir, (int)getpid());
-    FILE *f = fopen(path, "w");
-    if (!f) return -1;
-    fprintf(f, "%d\n", (int)getpid());
-    return fclose(f);
-}
-
 int main(int argc, char **argv)
 {
     opts_t o = {.port = 6379,
@@ -122,20 +86,18 @@ int main(int argc, char **argv)
          "where the GCS keeps its tables: memory or redis://HOST:PORT[/DB]", "URL", 0, 0, NULL},
         {"cluster-name", RC_FLAG_STRING, &o.cluster_name,
          "namespace of this cluster's keys in external storage", "NAME", 0, 0, NULL},
-        {"temp-dir", RC_FLAG_STRING, &o.temp_dir, "directory for logs and pid files", "DIR", 0,
-         0, NULL},
+        {"temp-dir", RC_FLAG_STRING, &o.temp_dir, "directory for logs and pid files", "DIR", 0, 0,
+         NULL},
         {"node-ip-address", RC_FLAG_STRING, &o.node_ip, "IP address of this node", "IP", 0, 0,
          NULL},
-        {"bind-host", RC_FLAG_STRING, &o.bind_host, "address the GCS listens on", "IP", 0, 0,
+        {"bind-host", RC_FLAG_STRING, &o.bind_host, "address the GCS listens on", "IP", 0, 0, NULL},
+        {"max-clients", RC_FLAG_INT, &o.max_clients, "most connections at once", "N", 1, 1000000,
          NULL},
-        {"max-clients", RC_FLAG_INT, &o.max_clients, "most connections at once", "N", 1,
-         1000000, NULL},
         {"block", RC_FLAG_BOOL, &o.block, "stay in the foreground", NULL, 0, 0, NULL},
     };
     const size_t nflags = sizeof(flags) / sizeof(flags[0]);
     rc_flags_result_t res;
     char err[1024];
-    int ready[2] = {-1, -1};
 
     rc_log_init();
     if (rc_flags_parse(flags, nflags, argc - 1, argv + 1, 0, &res) != RC_OK) {
@@ -162,52 +124,33 @@ int main(int argc, char **argv)
 
     char logdir[4096], logpath[4200], pidpath[4200], ip[64];
     snprintf(logdir, sizeof(logdir), "%s/logs", o.temp_dir);
-    if (mkdirs(logdir) != 0) {
+    if (rc_mkdirs(logdir) != 0) {
         fprintf(stderr, "rayc start --head: cannot create %s: %s (choose another --temp-dir)\n",
                 logdir, strerror(errno));
         return 1;
     }
     snprintf(logpath, sizeof(logpath), "%s/rayc-head.log", logdir);
-    if (o.node_ip) snprintf(ip, sizeof(ip), "%s", o.node_ip);
-    else default_ip(ip, sizeof(ip));
+    if (o.node_ip)
+        snprintf(ip, sizeof(ip), "%s", o.node_ip);
+    else
+        default_ip(ip, sizeof(ip));
 
+    rc_daemon_t daemon = {-1};
     if (!o.block) {
-        if (pipe(ready) != 0) {
-            perror("rayc start --head: pipe");
-            return 1;
-        }
-        fflush(stdout);
-        pid_t pid = fork();
-        if (pid < 0) {
+        char msg[1100];
+        int r = rc_daemon_fork(&daemon, msg, sizeof(msg));
+        if (r < 0) {
             perror("rayc start --head: fork");
             return 1;
         }
-        if (pid > 0) {
-            /* Parent: wait for the child's verdict. */
-            char msg[1100];
-            size_t got = 0;
-            ssize_t n;
-            close(ready[1]);
-            while (got < sizeof(msg) - 1 &&
-                   (n = read(ready[0], msg + got, sizeof(msg) - 1 - got)) != 0) {
-                if (n < 0 && errno == EINTR) continue;
-                if (n < 0) break;
-                got += (size_t)n;
-            }
-            msg[got] = '\0';
-            if (strncmp(msg, "OK ", 3) == 0) {
-                print_started(&o, ip, atoi(msg + 3));
-                return 0;
-            }
-            fprintf(stderr, "rayc start --head: %s\n",
-                    got ? msg : "the head exited during start-up; see its log");
-            fprintf(stderr, "  log: %s\n", logpath);
+        if (r == 1) {
+            print_started(&o, ip, atoi(msg));
+            return 0;
+        }
+        if (r == 0) {
+            fprintf(stderr, "rayc start --head: %s\n  log: %s\n", msg, logpath);
             return 1;
         }
-        close(ready[0]);
-        setsid();
-        /* The log file has the details; the terminal gets the verdict via the pipe. */
-        rc_log_set_stderr(0);
     }
 
     rc_log_open_file(logpath);
@@ -225,26 +168,23 @@ int main(int argc, char **argv)
     rc_head_t *h = NULL;
     if (rc_head_new(&ho, &h, err, sizeof(err)) != RC_OK) {
         rc_log_error("head", "start-up failed: %s", err);
-        if (ready[1] >= 0) {
-            (void)!write(ready[1], err, strlen(err));
-            close(ready[1]);
-        } else {
+        if (daemon.fd >= 0)
+            rc_daemon_failed(&daemon, err);
+        else
             fprintf(stderr, "rayc start --head: %s\n", err);
-        }
         return 1;
     }
-    if (write_pidfile(o.temp_dir, pidpath, sizeof(pidpath)) != 0)
-        rc_log_warn("head", "cannot write the pid file under %s/pids: rayc stop will not find "
-                            "this head", o.temp_dir);
+    if (rc_pidfile_write(o.temp_dir, "rayc-head", pidpath, sizeof(pidpath)) != 0)
+        rc_log_warn("head",
+                    "cannot write the pid file under %s/pids: rayc stop will not find "
+                    "this head",
+                    o.temp_dir);
     rc_log_info("head", "started pid=%d port=%d ip=%s log=%s", (int)getpid(), rc_head_port(h), ip,
                 logpath);
-    if (ready[1] >= 0) {
+    if (daemon.fd >= 0) {
         char ok[32];
-        int n = snprintf(ok, sizeof(ok), "OK %d", rc_head_port(h));
-        detach_stdio();
-        rc_log_set_stderr(0);
-        (void)!write(ready[1], ok, (size_t)n);
-        close(ready[1]);
+        snprintf(ok, sizeof(ok), "%d", rc_head_port(h));
+        rc_daemon_ready(&daemon, ok);
     } else {
         print_started(&o, ip, rc_head_port(h));
     }

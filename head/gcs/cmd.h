@@ -33,19 +33,19 @@ typedef struct rc_cmd_ctx {
     size_t argc;
     const char *const *argv; /* argv[i] has argl[i] bytes; argv[0] is the command name */
     const size_t *argl;
-    rc_buf_t *out;           /* append exactly one reply (RESP2) */
-    struct rc_db *db;        /* the keyspace */
-    struct rc_kv *kv;        /* the namespaced internal KV (KV.* commands) */
+    rc_buf_t *out;            /* append exactly one reply (RESP2) */
+    struct rc_db *db;         /* the keyspace */
+    struct rc_kv *kv;         /* the namespaced internal KV (KV.* commands) */
     struct rc_client *client; /* the calling connection; opaque outside head/server */
-    struct rc_head *head;    /* the head; opaque outside head/server */
-    uint64_t now_ms;         /* loop time of this turn (ms since the epoch) */
+    struct rc_head *head;     /* the head; opaque outside head/server */
+    uint64_t now_ms;          /* loop time of this turn (ms since the epoch) */
 } rc_cmd_ctx_t;
 
 typedef void (*rc_cmd_fn)(rc_cmd_ctx_t *c);
 
 typedef struct {
-    const char *name;  /* upper case, e.g. "GET", "KV.PUT" */
-    int arity;         /* Redis rule: >0 exact argc (with the name), <0 at least -arity */
+    const char *name; /* upper case, e.g. "GET", "KV.PUT" */
+    int arity;        /* Redis rule: >0 exact argc (with the name), <0 at least -arity */
     uint32_t flags;
     rc_cmd_fn fn;
     int first_key, last_key, key_step; /* for COMMAND INFO; 0 when no keys */

@@ -97,6 +97,7 @@ struct rc_store {
     conn_state_t state;
     uint64_t state_since, last_progress;
     char drain_why[160];
+    char last_why[320]; /* the reason last logged while down */
 
     entry_t *head, *tail, *cursor;
     size_t npending, pending_bytes, max_pending_bytes;
@@ -418,7 +419,9 @@ static void connection_down(rc_store_t *s, const char *why)
                     "write-through to Redis interrupted, keeping writes queued in memory and "
                     "reconnecting url=%s error=\"%s\" queued=%zu",
                     s->describe, why, s->npending);
-    } else if (now - s->last_down_warn >= DOWN_WARN_EVERY_MS) {
+    } else if (strcmp(why, s->last_why) != 0 || now - s->last_down_warn >= DOWN_WARN_EVERY_MS) {
+        /* A new reason (e.g. AUTH refused after "connection refused") is worth
+         * a line at once; the same one only every 30 s. */
         s->last_down_warn = now;
         rc_log_warn(COMP,
                     "still cannot reach Redis url=%s down_s=%llu error=\"%s\" queued=%zu bytes=%zu",
@@ -428,6 +431,7 @@ static void connection_down(rc_store_t *s, const char *why)
         rc_log_debug(COMP, "reconnect failed url=%s error=\"%s\" retry_ms=%llu", s->describe, why,
                      (unsigned long long)s->retry_ms);
     }
+    snprintf(s->last_why, sizeof(s->last_why), "%s", why);
     uv_timer_start(&s->retry_timer, on_retry, s->retry_ms, 0);
     s->retry_ms = s->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : s->retry_ms * 2;
 }

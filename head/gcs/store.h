@@ -25,7 +25,8 @@
  *
  * Belongs to one libuv loop (the head's). rc_store_open, rc_store_load,
  * rc_store_flush and rc_store_close block and run that loop: call them outside
- * its callbacks (at startup, or after uv_run returned), never from one. */
+ * its callbacks (at startup, or after uv_run returned), never from one. The
+ * process must ignore SIGPIPE (hiredis writes with write(2)); rayc-head does. */
 #ifndef RC_STORE_H
 #define RC_STORE_H
 

@@ -19,12 +19,16 @@ static void on_close(uv_handle_t *handle)
     rc_client_t *c = handle->data;
     rc_head_t *h = c->head;
     if (c->pending) {
-        if (c->pprev) c->pprev->pnext = c->pnext;
-        else h->pending = c->pnext;
+        if (c->pprev)
+            c->pprev->pnext = c->pnext;
+        else
+            h->pending = c->pnext;
         if (c->pnext) c->pnext->pprev = c->pprev;
     }
-    if (c->prev) c->prev->next = c->next;
-    else h->clients = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->clients = c->next;
     if (c->next) c->next->prev = c->prev;
     h->nclients--;
     rc_buf_free(&c->qbuf);
@@ -38,8 +42,9 @@ static void on_close(uv_handle_t *handle)
 void rc_client_close(rc_client_t *c, const char *why)
 {
     if (c->state == RC_CONN_CLOSING) return;
-    if (why) rc_log_debug("gcs", "closing client id=%llu addr=%s reason=\"%s\"",
-                          (unsigned long long)c->id, c->addr, why);
+    if (why)
+        rc_log_debug("gcs", "closing client id=%llu addr=%s reason=\"%s\"",
+                     (unsigned long long)c->id, c->addr, why);
     c->state = RC_CONN_CLOSING;
     rc_pubsub_client_gone(c);
     uv_close((uv_handle_t *)&c->tcp, on_close);
@@ -59,8 +64,8 @@ void rc_client_mark_pending(rc_client_t *c)
 int rc_client_check_output(rc_client_t *c)
 {
     size_t queued = c->out.len + c->wbuf.len;
-    size_t limit = rc_client_in_pubsub(c) ? c->head->opts.max_output_pubsub
-                                          : c->head->opts.max_output_normal;
+    size_t limit =
+        rc_client_in_pubsub(c) ? c->head->opts.max_output_pubsub : c->head->opts.max_output_normal;
     if (limit == 0 || queued <= limit) return 0;
     rc_log_warn("gcs",
                 "disconnecting a client that does not read its replies id=%llu addr=%s "
@@ -158,8 +163,7 @@ static void process_input(rc_client_t *c)
         if (rc != RC_OK) {
             rc_resp_write_errorf(&c->out, "ERR %s", rc_resp_cmd_parser_error(c->parser));
             rc_log_info("gcs", "protocol error from client id=%llu addr=%s error=\"%s\"",
-                        (unsigned long long)c->id, c->addr,
-                        rc_resp_cmd_parser_error(c->parser));
+                        (unsigned long long)c->id, c->addr, rc_resp_cmd_parser_error(c->parser));
             c->state = RC_CONN_CLOSE_AFTER_REPLY;
             pos = c->qbuf.len;
             break;

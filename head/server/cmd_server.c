@@ -34,12 +34,16 @@ static void cmd_ping(rc_cmd_ctx_t *c)
         /* In subscribed mode RESP2 has no plain replies: Redis sends ["pong", arg]. */
         rc_resp_write_array(c->out, 2);
         rc_resp_write_bulk(c->out, "pong", 4);
-        if (c->argc == 2) rc_resp_write_bulk(c->out, c->argv[1], c->argl[1]);
-        else rc_resp_write_bulk(c->out, "", 0);
+        if (c->argc == 2)
+            rc_resp_write_bulk(c->out, c->argv[1], c->argl[1]);
+        else
+            rc_resp_write_bulk(c->out, "", 0);
         return;
     }
-    if (c->argc == 2) rc_resp_write_bulk(c->out, c->argv[1], c->argl[1]);
-    else rc_resp_write_status(c->out, "PONG");
+    if (c->argc == 2)
+        rc_resp_write_bulk(c->out, c->argv[1], c->argl[1]);
+    else
+        rc_resp_write_status(c->out, "PONG");
 }
 
 static void cmd_echo(rc_cmd_ctx_t *c)
@@ -79,8 +83,10 @@ static int try_auth(rc_cmd_ctx_t *c, const char *user, size_t ulen, const char *
 static void cmd_auth(rc_cmd_ctx_t *c)
 {
     int ok;
-    if (c->argc == 2) ok = try_auth(c, NULL, 0, c->argv[1], c->argl[1]);
-    else if (c->argc == 3) ok = try_auth(c, c->argv[1], c->argl[1], c->argv[2], c->argl[2]);
+    if (c->argc == 2)
+        ok = try_auth(c, NULL, 0, c->argv[1], c->argl[1]);
+    else if (c->argc == 3)
+        ok = try_auth(c, c->argv[1], c->argl[1], c->argv[2], c->argl[2]);
     else {
         rc_cmd_reply_syntax(c);
         return;
@@ -196,8 +202,10 @@ static void human_bytes(char *out, size_t cap, size_t n)
         v /= 1024;
         u++;
     }
-    if (u == 0) snprintf(out, cap, "%zuB", n);
-    else snprintf(out, cap, "%.2f%c", v, units[u]);
+    if (u == 0)
+        snprintf(out, cap, "%zuB", n);
+    else
+        snprintf(out, cap, "%.2f%c", v, units[u]);
 }
 
 static int want(const char *section, const char *name, int all)
@@ -240,8 +248,7 @@ static void info_text(rc_head_t *h, const char *section, rc_buf_t *b)
                       "used_memory_rss:%zu\r\nused_memory_rss_human:%s\r\n"
                       "allocator_allocated:%zu\r\nallocator_active:%zu\r\n"
                       "allocator_resident:%zu\r\nmaxmemory:0\r\nmem_allocator:%s\r\n\r\n",
-                      used, hu, m.rss, hr, m.allocated, m.active, m.resident,
-                      rc_allocator_name());
+                      used, hu, m.rss, hr, m.allocated, m.active, m.resident, rc_allocator_name());
     }
     if (want(section, "stats", all)) {
         rc_buf_printf(b,
@@ -365,8 +372,10 @@ static void cmd_command(rc_cmd_ctx_t *c)
         rc_resp_write_array(c->out, c->argc - 2);
         for (size_t i = 2; i < c->argc; i++) {
             const rc_cmd_def_t *d = rc_dispatch_lookup(c->argv[i], c->argl[i]);
-            if (d) write_command_info(c->out, d);
-            else rc_resp_write_nil_array(c->out);
+            if (d)
+                write_command_info(c->out, d);
+            else
+                rc_resp_write_nil_array(c->out);
         }
     } else if (rc_cmd_arg_is(c, 1, "DOCS")) {
         if (c->argc == 2) {
@@ -375,7 +384,8 @@ static void cmd_command(rc_cmd_ctx_t *c)
             return;
         }
         size_t found = 0;
-        for (size_t i = 2; i < c->argc; i++) found += rc_dispatch_lookup(c->argv[i], c->argl[i]) != NULL;
+        for (size_t i = 2; i < c->argc; i++)
+            found += rc_dispatch_lookup(c->argv[i], c->argl[i]) != NULL;
         rc_resp_write_array(c->out, found * 2);
         for (size_t i = 2; i < c->argc; i++) {
             const rc_cmd_def_t *d = rc_dispatch_lookup(c->argv[i], c->argl[i]);
@@ -389,8 +399,7 @@ static void cmd_command(rc_cmd_ctx_t *c)
             rc_resp_write_bulk_str(c->out, lname);
         }
     } else {
-        rc_resp_write_errorf(c->out,
-                             "ERR unknown subcommand '%.*s'. Try COMMAND HELP.",
+        rc_resp_write_errorf(c->out, "ERR unknown subcommand '%.*s'. Try COMMAND HELP.",
                              (int)(c->argl[1] > 64 ? 64 : c->argl[1]), c->argv[1]);
     }
 }
@@ -408,8 +417,7 @@ static void client_line(rc_client_t *x, uint64_t now, rc_buf_t *b)
                   (unsigned long long)x->id, x->addr, x->laddr, -1, x->name ? x->name : "",
                   (unsigned long long)((now - x->ctime_ms) / 1000),
                   (unsigned long long)((now - x->atime_ms) / 1000),
-                  rc_client_in_pubsub(x) ? "P" : "N",
-                  x->channels ? rc_dict_size(x->channels) : 0,
+                  rc_client_in_pubsub(x) ? "P" : "N", x->channels ? rc_dict_size(x->channels) : 0,
                   x->patterns ? rc_dict_size(x->patterns) : 0, x->qbuf.len,
                   x->qbuf.cap > x->qbuf.len ? x->qbuf.cap - x->qbuf.len : 0,
                   x->out.len + x->wbuf.len, x->qbuf.cap + x->out.cap + x->wbuf.cap, lname);
@@ -439,8 +447,10 @@ static void cmd_client(rc_cmd_ctx_t *c)
         me->name = c->argl[2] ? rc_strndup(c->argv[2], c->argl[2]) : NULL;
         rc_resp_write_ok(c->out);
     } else if (rc_cmd_arg_is(c, 1, "GETNAME") && c->argc == 2) {
-        if (me->name) rc_resp_write_bulk_str(c->out, me->name);
-        else rc_resp_write_nil(c->out);
+        if (me->name)
+            rc_resp_write_bulk_str(c->out, me->name);
+        else
+            rc_resp_write_nil(c->out);
     } else if (rc_cmd_arg_is(c, 1, "LIST")) {
         rc_buf_t b = RC_BUF_INIT;
         for (rc_client_t *x = hd(c)->clients; x; x = x->next)
@@ -464,8 +474,10 @@ static void cmd_client(rc_cmd_ctx_t *c)
         for (rc_client_t *x = hd(c)->clients; x; x = x->next) {
             if ((int64_t)x->id != id || x->state == RC_CONN_CLOSING) continue;
             killed++;
-            if (x == me) x->state = RC_CONN_CLOSE_AFTER_REPLY;
-            else rc_client_close(x, "CLIENT KILL");
+            if (x == me)
+                x->state = RC_CONN_CLOSE_AFTER_REPLY;
+            else
+                rc_client_close(x, "CLIENT KILL");
         }
         rc_resp_write_int(c->out, killed);
     } else {

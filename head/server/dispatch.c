@@ -65,8 +65,7 @@ size_t rc_dispatch_all(const rc_cmd_def_t ***out)
 }
 
 /* Redis quotes at most 128 bytes of each of the first arguments. */
-static void reply_unknown(rc_client_t *c, size_t argc, const char *const *argv,
-                          const size_t *argl)
+static void reply_unknown(rc_client_t *c, size_t argc, const char *const *argv, const size_t *argl)
 {
     rc_buf_t msg = RC_BUF_INIT;
     rc_buf_printf(&msg, "ERR unknown command '%.*s', with args beginning with: ",
@@ -103,8 +102,7 @@ void rc_dispatch(rc_client_t *c, size_t argc, const char *const *argv, const siz
         rc_resp_write_error(&c->out, "NOAUTH Authentication required.");
         return;
     }
-    if ((d->arity > 0 && argc != (size_t)d->arity) ||
-        (d->arity < 0 && argc < (size_t)-d->arity)) {
+    if ((d->arity > 0 && argc != (size_t)d->arity) || (d->arity < 0 && argc < (size_t)-d->arity)) {
         rc_cmd_reply_wrong_args(&ctx);
         return;
     }

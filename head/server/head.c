@@ -9,10 +9,10 @@
 #include "log.h"
 #include "srv.h"
 
-#define CRON_MS            100
-#define EXPIRE_BUDGET_US   2000
-#define LISTEN_BACKLOG     511
-#define KV_TABLE           "kv"
+#define CRON_MS          100
+#define EXPIRE_BUDGET_US 2000
+#define LISTEN_BACKLOG   511
+#define KV_TABLE         "kv"
 
 void rc_head_opts_default(rc_head_opts_t *o)
 {
@@ -46,8 +46,8 @@ static void on_connection(uv_stream_t *server, int status)
     rc_client_accept(l);
 }
 
-static rc_err_t listen_on(rc_head_t *h, rc_listener_t *l, rc_port_kind_t kind, int port,
-                          char *err, size_t errcap)
+static rc_err_t listen_on(rc_head_t *h, rc_listener_t *l, rc_port_kind_t kind, int port, char *err,
+                          size_t errcap)
 {
     struct sockaddr_storage ss;
     int rc;
@@ -64,8 +64,8 @@ static rc_err_t listen_on(rc_head_t *h, rc_listener_t *l, rc_port_kind_t kind, i
     rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);
     if (rc == 0) rc = uv_listen((uv_stream_t *)&l->tcp, LISTEN_BACKLOG, on_connection);
     if (rc != 0) {
-        snprintf(err, errcap,
-                 "cannot listen on %s:%d: %s%s", h->opts.bind_host, port, uv_strerror(rc),
+        snprintf(err, errcap, "cannot listen on %s:%d: %s%s", h->opts.bind_host, port,
+                 uv_strerror(rc),
                  rc == UV_EADDRINUSE ? " (another process uses this port: stop it with "
                                        "`rayc stop`, or choose another port with --port)"
                                      : "");
@@ -167,8 +167,7 @@ rc_err_t rc_head_new(const rc_head_opts_t *opts, rc_head_t **out, char *err, siz
     h->channels = rc_dict_new(NULL);
     h->patterns = rc_dict_new(NULL);
     rc = rc_store_open(&h->loop, opts->gcs_storage ? opts->gcs_storage : "memory",
-                       opts->cluster_name ? opts->cluster_name : "default", &h->store, err,
-                       errcap);
+                       opts->cluster_name ? opts->cluster_name : "default", &h->store, err, errcap);
     if (rc != RC_OK) goto fail;
     rc = rc_store_load(h->store, KV_TABLE, kv_load_entry, h, err, errcap);
     if (rc != RC_OK) goto fail;

@@ -28,8 +28,10 @@ static void write_event(rc_buf_t *out, const char *kind, const char *name, size_
 {
     rc_resp_write_array(out, 3);
     rc_resp_write_bulk_str(out, kind);
-    if (name) rc_resp_write_bulk(out, name, nlen);
-    else rc_resp_write_nil(out);
+    if (name)
+        rc_resp_write_bulk(out, name, nlen);
+    else
+        rc_resp_write_nil(out);
     rc_resp_write_int(out, (int64_t)count);
 }
 
@@ -48,8 +50,8 @@ static int subscribe_one(rc_head_t *h, rc_dict_t *head_map, rc_dict_t **mine, rc
     return 1;
 }
 
-static int unsubscribe_one(rc_dict_t *head_map, rc_dict_t *mine, rc_client_t *c,
-                           const char *name, size_t len)
+static int unsubscribe_one(rc_dict_t *head_map, rc_dict_t *mine, rc_client_t *c, const char *name,
+                           size_t len)
 {
     if (!mine || !rc_dict_delete(mine, name, len)) return 0;
     rc_dict_entry_t *e = rc_dict_find(head_map, name, len);
@@ -69,8 +71,8 @@ static void do_subscribe(rc_cmd_ctx_t *ctx, int pattern)
     rc_client_t *c = ctx->client;
     rc_head_t *h = ctx->head;
     for (size_t i = 1; i < ctx->argc; i++) {
-        subscribe_one(h, pattern ? h->patterns : h->channels,
-                      pattern ? &c->patterns : &c->channels, c, ctx->argv[i], ctx->argl[i]);
+        subscribe_one(h, pattern ? h->patterns : h->channels, pattern ? &c->patterns : &c->channels,
+                      c, ctx->argv[i], ctx->argl[i]);
         write_event(ctx->out, pattern ? "psubscribe" : "subscribe", ctx->argv[i], ctx->argl[i],
                     nsubs(c));
     }

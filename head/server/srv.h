@@ -37,15 +37,15 @@ typedef struct rc_client {
     rc_buf_t wbuf; /* bytes handed to an in-flight uv_write */
     uv_write_t wreq;
     int writing;
-    struct rc_client *prev, *next;         /* all clients */
-    struct rc_client *pprev, *pnext;       /* pending-flush list */
+    struct rc_client *prev, *next;   /* all clients */
+    struct rc_client *pprev, *pnext; /* pending-flush list */
     int pending;
     char *name;
     char addr[64], laddr[64];
     uint64_t ctime_ms, atime_ms;
-    const char *last_cmd;                  /* name from the command table */
-    rc_dict_t *channels;                   /* subscribed channels (values unused) */
-    rc_dict_t *patterns;                   /* subscribed patterns */
+    const char *last_cmd; /* name from the command table */
+    rc_dict_t *channels;  /* subscribed channels (values unused) */
+    rc_dict_t *patterns;  /* subscribed patterns */
     uint64_t commands;
 } rc_client_t;
 
@@ -69,12 +69,12 @@ struct rc_head {
     rc_db_t *db;
     rc_kv_t *kv;
     rc_store_t *store;
-    rc_client_t *clients;  /* doubly linked */
-    rc_client_t *pending;  /* clients with output to flush */
+    rc_client_t *clients; /* doubly linked */
+    rc_client_t *pending; /* clients with output to flush */
     size_t nclients;
     uint64_t next_client_id;
-    rc_dict_t *channels;   /* channel → rc_dict_t of client ids → rc_client_t* */
-    rc_dict_t *patterns;   /* pattern → same */
+    rc_dict_t *channels; /* channel → rc_dict_t of client ids → rc_client_t* */
+    rc_dict_t *patterns; /* pattern → same */
     /* scratch for one dispatch (single thread): argv pointers and lengths */
     const char **argv;
     size_t *argl;

@@ -17,7 +17,10 @@ typedef struct {
     size_t cap;
 } rc_buf_t;
 
-#define RC_BUF_INIT {NULL, 0, 0}
+#define RC_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void rc_buf_init(rc_buf_t *b);
 void rc_buf_free(rc_buf_t *b);

@@ -7,7 +7,7 @@
 
 rc_id_t rc_id_random(void)
 {
-    rc_id_t id;
+    rc_id_t id = RC_ID_NIL;
     do {
         rc_rand_bytes(id.b, sizeof(id.b));
     } while (rc_id_is_nil(&id));

@@ -191,12 +191,13 @@ static const char *describe(const parser_t *p, size_t pos, char *buf, size_t cap
 /* "expected X" with what was found instead. */
 static void fail_expected(parser_t *p, const char *what)
 {
-    char buf[32];
-    if (p->pos >= p->len)
+    if (p->pos >= p->len) {
         fail_at(p, p->pos, RC_ESYNTAX, "unexpected end of input, expected %s", what);
-    else
+    } else {
+        char buf[32];
         fail_at(p, p->pos, RC_ESYNTAX, "expected %s, got %s", what,
                 describe(p, p->pos, buf, sizeof(buf)));
+    }
 }
 
 static void skip_ws(parser_t *p)
@@ -789,8 +790,8 @@ size_t rc_json_format_double(double v, char *out)
     int lo = 1, hi = 17;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        snprintf(out, 32, "%.*g", mid, v);
-        if (strtod(out, NULL) == v)
+        int m = snprintf(out, 32, "%.*g", mid, v);
+        if (m > 0 && m < 32 && strtod(out, NULL) == v)
             hi = mid;
         else
             lo = mid + 1;
@@ -830,7 +831,7 @@ static void open_level(rc_jw_t *w, int obj)
 {
     before_value(w);
     RC_ASSERT(w->depth < RC_JW_MAX_DEPTH);
-    uint64_t bit = 1ULL << w->depth;
+    uint64_t bit = 1ULL << (w->depth & 63); /* the mask only tells analysers what RC_ASSERT did */
     w->depth++;
     if (obj)
         w->is_obj |= bit;

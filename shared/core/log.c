@@ -23,7 +23,7 @@ rc_err_t rc_log_level_parse(const char *s, rc_log_level_t *out)
     static const struct {
         const char *name;
         rc_log_level_t level;
-    } map[] = {{"debug", RC_LOG_DEBUG}, {"info", RC_LOG_INFO},   {"warn", RC_LOG_WARN},
+    } map[] = {{"debug", RC_LOG_DEBUG},  {"info", RC_LOG_INFO},   {"warn", RC_LOG_WARN},
                {"warning", RC_LOG_WARN}, {"error", RC_LOG_ERROR}, {"off", RC_LOG_OFF}};
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
         if (strcasecmp(s, map[i].name) == 0) {

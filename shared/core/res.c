@@ -398,7 +398,7 @@ static void quote_key(const char *key, size_t klen, char *out, size_t cap)
 rc_err_t rc_res_from_json(const rc_json_t *obj, rc_res_t *out, char *err, size_t errcap)
 {
     char qk[128], num[32];
-    rc_err_t e = RC_OK;
+    rc_err_t e;
     rc_res_init(out);
     if (!err) errcap = 0;
     if (rc_json_type(obj) != RC_JSON_OBJECT) {

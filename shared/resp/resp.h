@@ -81,10 +81,10 @@ typedef enum {
 
 typedef struct rc_resp_reply {
     rc_resp_type_t type;
-    int64_t integer;               /* RC_RESP_INTEGER */
-    char *str;                     /* STATUS/ERROR/BULK: owned, NUL-terminated */
-    size_t len;                    /* length of str */
-    struct rc_resp_reply **elems;  /* ARRAY: owned */
+    int64_t integer;              /* RC_RESP_INTEGER */
+    char *str;                    /* STATUS/ERROR/BULK: owned, NUL-terminated */
+    size_t len;                   /* length of str */
+    struct rc_resp_reply **elems; /* ARRAY: owned */
     size_t nelems;
 } rc_resp_reply_t;
 
@@ -103,20 +103,21 @@ void rc_resp_reply_free(rc_resp_reply_t *r);
 
 /* ---- writer ---------------------------------------------------------------- */
 
-void rc_resp_write_status(rc_buf_t *out, const char *s);              /* +s\r\n */
-void rc_resp_write_error(rc_buf_t *out, const char *s);               /* -s\r\n (s has its prefix, e.g. "ERR ...") */
-void rc_resp_write_errorf(rc_buf_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rc_resp_write_status(rc_buf_t *out, const char *s); /* +s\r\n */
+void rc_resp_write_error(rc_buf_t *out,
+                         const char *s); /* -s\r\n (s has its prefix, e.g. "ERR ...") */
+void rc_resp_write_errorf(rc_buf_t *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void rc_resp_write_int(rc_buf_t *out, int64_t v);                     /* :v\r\n */
 void rc_resp_write_bulk(rc_buf_t *out, const void *data, size_t len); /* $len\r\n...\r\n */
 void rc_resp_write_bulk_str(rc_buf_t *out, const char *s);
 void rc_resp_write_bulk_i64(rc_buf_t *out, int64_t v);
-void rc_resp_write_nil(rc_buf_t *out);                                /* $-1\r\n */
-void rc_resp_write_nil_array(rc_buf_t *out);                          /* *-1\r\n */
-void rc_resp_write_array(rc_buf_t *out, size_t n);                    /* *n\r\n */
+void rc_resp_write_nil(rc_buf_t *out);             /* $-1\r\n */
+void rc_resp_write_nil_array(rc_buf_t *out);       /* *-1\r\n */
+void rc_resp_write_array(rc_buf_t *out, size_t n); /* *n\r\n */
 /* Common replies as static strings, appended with one memcpy. */
-void rc_resp_write_ok(rc_buf_t *out);                                 /* +OK\r\n */
+void rc_resp_write_ok(rc_buf_t *out); /* +OK\r\n */
 /* Encodes a whole command (what a client sends): *argc then each arg as a bulk. */
-void rc_resp_write_command(rc_buf_t *out, size_t argc, const char *const *argv,
-                           const size_t *lens);
+void rc_resp_write_command(rc_buf_t *out, size_t argc, const char *const *argv, const size_t *lens);
 
 #endif

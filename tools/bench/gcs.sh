@@ -3,7 +3,10 @@
 # redis-server started beside it, in the same run, one after the other, with
 # the same flags. Prints requests/s for each test and the ratio rayc/redis.
 #
-#   tools/bench/gcs.sh [-n REQUESTS] [-c CLIENTS] [-t TESTS] [--pipeline-too] [--json FILE]
+#   tools/bench/gcs.sh [-n REQUESTS] [-c CLIENTS] [-t TESTS] [--pipeline-too] [--rounds R] [--json FILE]
+#
+# Each round runs redis then rayc, alternating which goes first; the table shows
+# the median requests/s over the rounds (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -12,6 +15,7 @@ c=50
 tests="ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,lrange_100,mset"
 pipelines="1"
 json=""
+rounds=3
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) n=$2; shift ;;
@@ -19,6 +23,7 @@ while [ $# -gt 0 ]; do
     -t) tests=$2; shift ;;
     --pipeline-too) pipelines="1 16" ;;
     --json) json=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "gcs.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -53,9 +58,25 @@ printf '%-22s %4s %14s %14s %8s\n' test P rayc redis rayc/redis
 [ -n "$json" ] && echo "[" >"$json"
 first=1
 for p in $pipelines; do
-  # Alternate which server goes first so neither always gets a warm machine.
-  run "$rport" "$p" >"$tmp/redis.$p"
-  run "$hport" "$p" >"$tmp/rayc.$p"
+  : >"$tmp/redis.$p.all"
+  : >"$tmp/rayc.$p.all"
+  for ((r = 0; r < rounds; r++)); do
+    # Alternate which server goes first so neither always gets the quieter machine.
+    if ((r % 2 == 0)); then
+      run "$rport" "$p" >>"$tmp/redis.$p.all"
+      run "$hport" "$p" >>"$tmp/rayc.$p.all"
+    else
+      run "$hport" "$p" >>"$tmp/rayc.$p.all"
+      run "$rport" "$p" >>"$tmp/redis.$p.all"
+    fi
+  done
+  for who in redis rayc; do # median per test, in first-seen test order
+    awk -F'\t' '{ if (!($1 in n)) order[++k] = $1; v[$1, ++n[$1]] = $2 }
+      END { for (i = 1; i <= k; i++) { t = order[i]; m = n[t]; delete a
+              for (j = 1; j <= m; j++) a[j] = v[t, j] + 0
+              for (x = 1; x <= m; x++) for (y = x + 1; y <= m; y++) if (a[y] < a[x]) { z = a[x]; a[x] = a[y]; a[y] = z }
+              printf "%s\t%.0f\n", t, a[int((m + 1) / 2)] } }' "$tmp/$who.$p.all" >"$tmp/$who.$p"
+  done
   while IFS=$'\t' read -r name rps; do
     rrps=$(awk -F'\t' -v t="$name" '$1 == t { print $2 }' "$tmp/redis.$p")
     ratio=$(awk -v a="$rps" -v b="$rrps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
@@ -69,4 +90,4 @@ for p in $pipelines; do
   done <"$tmp/rayc.$p"
 done
 [ -n "$json" ] && echo "]" >>"$json"
-echo "redis-benchmark -n $n -c $c; redis-server $(redis-server --version | awk '{print $3}'), same machine, same run"
+echo "median of $rounds rounds; redis-benchmark -n $n -c $c; redis-server $(redis-server --version | awk '{print $3}'), same machine, same run"

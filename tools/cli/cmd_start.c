@@ -33,14 +33,14 @@ int rc_cli_start(int argc, char **argv)
     int head = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) break;
-        if (is_head_flag(argv[i])) head = !(strcmp(argv[i], "--head=false") == 0 ||
-                                            strcmp(argv[i], "--head=0") == 0);
+        if (is_head_flag(argv[i]))
+            head = !(strcmp(argv[i], "--head=false") == 0 || strcmp(argv[i], "--head=0") == 0);
     }
     const char *prog = head ? "rayc-head" : "rayc-worker";
     char path[PATH_MAX];
     if (rc_cli_sibling(prog, path, sizeof(path)) != 0) {
-        fprintf(stderr, "rayc start: cannot find %s next to the rayc binary (%s): %s\n", prog,
-                path, head ? "rebuild rayc" : "this build has no worker program yet");
+        fprintf(stderr, "rayc start: cannot find %s next to the rayc binary (%s): %s\n", prog, path,
+                head ? "rebuild rayc" : "this build has no worker program yet");
         return 1;
     }
     char **args = rc_calloc((size_t)argc + 2, sizeof(char *));

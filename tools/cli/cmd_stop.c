@@ -66,8 +66,7 @@ int rc_cli_stop(int argc, char **argv)
     int force = 0;
     double grace = 16; /* Ray's default --grace-period */
     const rc_flag_t flags[] = {
-        {"temp-dir", RC_FLAG_STRING, &temp_dir, "directory given to rayc start", "DIR", 0, 0,
-         NULL},
+        {"temp-dir", RC_FLAG_STRING, &temp_dir, "directory given to rayc start", "DIR", 0, 0, NULL},
         {"force", RC_FLAG_BOOL, &force, "send SIGKILL at once", NULL, 0, 0, NULL},
         {"grace-period", RC_FLAG_DOUBLE, &grace, "seconds to wait before SIGKILL", "S", 0, 3600,
          NULL},
@@ -148,9 +147,11 @@ int rc_cli_stop(int argc, char **argv)
         usleep(50 * 1000);
     }
     for (size_t i = 0; i < n; i++) unlink(procs[i].pidfile);
-    if (n == 0) printf("Did not find any active rayc processes.\n");
-    else printf("Stopped all %zu rayc processes.%s\n", n,
-                killed ? " (some needed SIGKILL after the grace period)" : "");
+    if (n == 0)
+        printf("Did not find any active rayc processes.\n");
+    else
+        printf("Stopped all %zu rayc processes.%s\n", n,
+               killed ? " (some needed SIGKILL after the grace period)" : "");
     rc_free(procs);
     return 0;
 }

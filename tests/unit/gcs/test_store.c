@@ -4,8 +4,9 @@
  * checks: URL parsing and its messages, the memory backend, put/del/load
  * through a reopened store (the head restart case), binary keys and values,
  * ordering, HSCAN batches, password handling, unreachable and silent servers,
- * an error reply for one write, the queue limit, and Redis killed and
- * restarted mid-run (queued writes arrive after the reconnect). Every wait
+ * an error reply for one write, the queue limit, Redis killed and restarted
+ * mid-run (queued writes arrive after the reconnect), a password changed under
+ * a running store, and BUSY replies being retried, not dropped. Every wait
  * drives the uv loop with a deadline. Tests that need Redis are skipped with
  * a message when redis-server is not installed. */
 #include <setjmp.h>
@@ -807,9 +808,10 @@ static void test_reconnect(void **state)
     loop_fini(&loop);
 }
 
-static void send_nowait(redisContext *c, const char *cmd)
+/* Sends EVAL script without waiting for its reply. */
+static void eval_nowait(redisContext *c, const char *script)
 {
-    redisAppendCommand(c, cmd);
+    redisAppendCommand(c, "EVAL %s 0", script);
     int done = 0;
     while (!done) assert_int_equal(redisBufferWrite(c, &done), REDIS_OK);
 }
@@ -888,7 +890,7 @@ static void test_busy_retried(void **state)
     redisContext *c = direct(port, NULL);
     redisReply *rep = redisCommand(c, "CONFIG SET busy-reply-threshold 20");
     freeReplyObject(rep);
-    send_nowait(c, "EVAL \"while true do end\" 0");
+    eval_nowait(c, "while true do end");
     usleep(100000);
     rc_store_put(s, "kv", "k2", 2, "v", 1);
     run_for(&loop, 400);
