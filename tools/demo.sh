@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and starts a local rayc head on the usual
-# ports (GCS 6379, client 10001); then talks to it with redis-cli the way every
-# later component does, and leaves it running (`build/bin/rayc stop` ends it).
+# Installs what is missing, builds, and starts a local rayc cluster: a head on
+# the usual ports (GCS 6379, client 10001) and two worker nodes in two groups;
+# shows `rayc status`, talks to the GCS with redis-cli, and leaves the cluster
+# running (`build/bin/rayc stop` ends it).
 #
-# Worker nodes, tasks, jobs and the dashboard join this demo as their issues land.
+# Tasks, jobs and the dashboard join this demo as their issues land.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -27,6 +28,17 @@ echo "\$ rayc start --head --port $PORT"
 "$RAYC" start --head --port "$PORT" --temp-dir "$TEMP_DIR"
 
 echo
+echo "\$ rayc start --address=127.0.0.1:$PORT --num-cpus 2 --group cpu   (twice: two worker nodes)"
+"$RAYC" start --address "127.0.0.1:$PORT" --temp-dir "$TEMP_DIR" --num-cpus 2 --group cpu \
+  --node-ip-address 127.0.0.1 >/dev/null
+"$RAYC" start --address "127.0.0.1:$PORT" --temp-dir "$TEMP_DIR" --num-cpus 2 --group cpu-large \
+  --resources '{"disk": 4}' --node-ip-address 127.0.0.1 >/dev/null
+
+echo
+echo "\$ rayc status --address 127.0.0.1:$PORT"
+"$RAYC" status --address "127.0.0.1:$PORT"
+
+echo
 echo "--- the GCS speaks the Redis protocol:"
 set -x
 redis-cli -p "$PORT" PING
@@ -38,5 +50,5 @@ redis-cli -p "$PORT" INFO server | head -4
 { set +x; } 2>/dev/null
 
 echo
-echo "The head is running (GCS $PORT, client port 10001, logs in $TEMP_DIR/logs)."
+echo "The cluster is running: head at 127.0.0.1:$PORT (client port 10001), two workers; logs in $TEMP_DIR/logs."
 echo "Stop it with: $RAYC stop${RAYC_DEMO_TEMP_DIR:+ --temp-dir $TEMP_DIR}"

@@ -208,6 +208,13 @@ static void human_bytes(char *out, size_t cap, size_t n)
         snprintf(out, cap, "%.2f%c", v, units[u]);
 }
 
+static size_t pubsub_clients(const rc_head_t *h)
+{
+    size_t n = 0;
+    for (const rc_client_t *x = h->clients; x; x = x->next) n += rc_client_in_pubsub(x) != 0;
+    return n;
+}
+
 static int want(const char *section, const char *name, int all)
 {
     return all || strcasecmp(section, name) == 0;
@@ -234,7 +241,7 @@ static void info_text(rc_head_t *h, const char *section, rc_buf_t *b)
         rc_buf_printf(b,
                       "# Clients\r\nconnected_clients:%zu\r\nmaxclients:%zu\r\n"
                       "blocked_clients:0\r\npubsub_clients:%zu\r\n\r\n",
-                      h->nclients, h->opts.max_clients, (size_t)0);
+                      h->nclients, h->opts.max_clients, pubsub_clients(h));
     }
     if (want(section, "memory", all)) {
         rc_mem_stats_t m;

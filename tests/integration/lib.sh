@@ -89,3 +89,26 @@ t_done() {
   echo "$T_PASSES passed, $T_FAILS failed"
   [ $T_FAILS -eq 0 ]
 }
+
+# Starts a worker node against the test's head (detached, through rayc start);
+# extra flags are passed through. Prints nothing; fails the test if start fails.
+t_start_worker() {
+  "$RAYC" start --address "127.0.0.1:$HEAD_PORT" --temp-dir "$T_DIR" --node-ip-address 127.0.0.1 \
+    "$@" >>"$T_DIR/workers.out" 2>&1
+}
+
+# t_json EXPR: evaluates a Python expression over the JSON on stdin, bound to `d`.
+t_json() {
+  python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+# t_wait_for SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds.
+t_wait_for() {
+  local secs=$1 i
+  shift
+  for ((i = 0; i < secs * 10; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
