@@ -7,9 +7,6 @@
  * connections. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,27 +19,13 @@
 #include "flags.h"
 #include "head.h"
 #include "log.h"
+#include "netutil.h"
 
 typedef struct {
     int head, block, help;
     int64_t port, client_port, max_clients;
     const char *password, *storage, *temp_dir, *node_ip, *bind_host, *cluster_name;
 } opts_t;
-
-static void default_ip(char *out, size_t cap)
-{
-    struct ifaddrs *ifs = NULL, *i;
-    snprintf(out, cap, "127.0.0.1");
-    if (getifaddrs(&ifs) != 0) return;
-    for (i = ifs; i; i = i->ifa_next) {
-        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET) continue;
-        const struct sockaddr_in *a = (const struct sockaddr_in *)i->ifa_addr;
-        if ((ntohl(a->sin_addr.s_addr) >> 24) == 127) continue;
-        inet_ntop(AF_INET, &a->sin_addr, out, (socklen_t)cap);
-        break;
-    }
-    freeifaddrs(ifs);
-}
 
 static void print_started(const opts_t *o, const char *ip, int port)
 {
@@ -133,7 +116,7 @@ int main(int argc, char **argv)
     if (o.node_ip)
         snprintf(ip, sizeof(ip), "%s", o.node_ip);
     else
-        default_ip(ip, sizeof(ip));
+        rc_net_default_ip(ip, sizeof(ip));
 
     rc_daemon_t daemon = {-1};
     if (!o.block) {

@@ -17,6 +17,7 @@ struct rc_db;
 struct rc_kv;
 struct rc_client;
 struct rc_head;
+struct rc_node_table;
 
 /* Flags of a command row. */
 enum {
@@ -39,6 +40,8 @@ typedef struct rc_cmd_ctx {
     struct rc_client *client; /* the calling connection; opaque outside head/server */
     struct rc_head *head;     /* the head; opaque outside head/server */
     uint64_t now_ms;          /* loop time of this turn (ms since the epoch) */
+    /* the worker nodes (NODE.* commands, head/nodes) */
+    struct rc_node_table *nodes;
 } rc_cmd_ctx_t;
 
 typedef void (*rc_cmd_fn)(rc_cmd_ctx_t *c);

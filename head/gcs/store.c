@@ -28,9 +28,9 @@
 
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/libuv.h>
 
 #include "alloc.h"
+#include "hiredis_uv.h"
 #include "log.h"
 
 #define COMP "store"
@@ -562,55 +562,6 @@ static void on_disconnect(const redisAsyncContext *cac, int status)
     connection_down(s, why);
 }
 
-/* Event hooks replacing the adapter's read/write ones (its attach, struct and
- * cleanup are kept). libuv reports POLLERR — a refused connect, a reset
- * connection — as an error status and stops the handle; the 0.14 adapter
- * ignores that status, so hiredis would never learn of the error. Here the
- * I/O hiredis waited for is attempted anyway, and it finds the error. */
-static void on_poll(uv_poll_t *h, int status, int events)
-{
-    redisLibuvEvents *p = h->data;
-    if (status < 0) events = p->events;
-    if (p->context && (events & UV_READABLE)) redisAsyncHandleRead(p->context);
-    if (p->context && (events & UV_WRITABLE)) redisAsyncHandleWrite(p->context);
-}
-
-static void ev_update(redisLibuvEvents *p)
-{
-    if (p->events)
-        uv_poll_start(&p->handle, p->events, on_poll);
-    else
-        uv_poll_stop(&p->handle);
-}
-
-static void ev_add_read(void *arg)
-{
-    redisLibuvEvents *p = arg;
-    p->events |= UV_READABLE;
-    ev_update(p);
-}
-
-static void ev_del_read(void *arg)
-{
-    redisLibuvEvents *p = arg;
-    p->events &= ~UV_READABLE;
-    ev_update(p);
-}
-
-static void ev_add_write(void *arg)
-{
-    redisLibuvEvents *p = arg;
-    p->events |= UV_WRITABLE;
-    ev_update(p);
-}
-
-static void ev_del_write(void *arg)
-{
-    redisLibuvEvents *p = arg;
-    p->events &= ~UV_WRITABLE;
-    ev_update(p);
-}
-
 static void async_connect(rc_store_t *s, const char *ip)
 {
     redisAsyncContext *ac = redisAsyncConnect(ip, s->url.port);
@@ -626,18 +577,12 @@ static void async_connect(rc_store_t *s, const char *ip)
         return;
     }
     ac->data = s;
-    if (redisLibuvAttach(ac, s->loop) != REDIS_OK) {
-        /* The adapter leaves its hooks set when uv_poll_init fails; clear them
-         * so freeing does not run its cleanup on a NULL handle. */
-        memset(&ac->ev, 0, sizeof(ac->ev));
+    /* Not hiredis's own adapter: it would never report a reset connection. */
+    if (rc_hiredis_uv_attach(ac, s->loop) != REDIS_OK) {
         redisAsyncFree(ac);
         connection_down(s, "cannot watch the socket");
         return;
     }
-    ac->ev.addRead = ev_add_read;
-    ac->ev.delRead = ev_del_read;
-    ac->ev.addWrite = ev_add_write;
-    ac->ev.delWrite = ev_del_write;
     s->ac = ac;
     set_state(s, CONN_CONNECTING);
     redisAsyncSetConnectCallback(ac, on_connect);

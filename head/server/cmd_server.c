@@ -284,6 +284,18 @@ static void info_text(rc_head_t *h, const char *section, rc_buf_t *b)
                       rc_store_describe(h->store), s.connected, (unsigned long long)s.writes,
                       (unsigned long long)s.errors, s.pending, rc_kv_count(h->kv));
     }
+    if (want(section, "nodes", all) && h->nodes) {
+        rc_node_stats_t ns;
+        rc_node_table_stats(h->nodes, &ns);
+        const rc_node_opts_t *no = rc_node_table_opts(h->nodes);
+        rc_buf_printf(b,
+                      "# Nodes\r\nnodes_alive:%zu\r\nnodes_draining:%zu\r\nnodes_dead:%zu\r\n"
+                      "node_registrations:%llu\r\nnode_reports:%llu\r\nnode_deaths:%llu\r\n"
+                      "health_check_period_ms:%llu\r\nhealth_check_failure_threshold:%u\r\n\r\n",
+                      ns.alive, ns.draining, ns.dead, (unsigned long long)ns.registrations,
+                      (unsigned long long)ns.reports, (unsigned long long)ns.deaths,
+                      (unsigned long long)no->health_period_ms, no->failure_threshold);
+    }
     if (want(section, "keyspace", all)) {
         rc_buf_append_str(b, "# Keyspace\r\n");
         if (rc_db_size(h->db) > 0)

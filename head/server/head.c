@@ -144,6 +144,11 @@ static void kv_load_entry(void *arg, const void *key, size_t klen, const void *v
                    vlen);
 }
 
+static void node_publish(void *arg, const char *channel, size_t chlen, const char *msg, size_t mlen)
+{
+    rc_head_publish(arg, channel, chlen, msg, mlen);
+}
+
 rc_err_t rc_head_new(const rc_head_opts_t *opts, rc_head_t **out, char *err, size_t errcap)
 {
     rc_head_t *h = rc_calloc(1, sizeof(*h));
@@ -172,6 +177,14 @@ rc_err_t rc_head_new(const rc_head_opts_t *opts, rc_head_t **out, char *err, siz
     rc = rc_store_load(h->store, KV_TABLE, kv_load_entry, h, err, errcap);
     if (rc != RC_OK) goto fail;
     rc_kv_set_observer(h->kv, kv_observer, h);
+    rc_node_opts_t nopts;
+    rc_node_opts_default(&nopts);
+    rc_node_opts_from_env(&nopts);
+    h->nodes = rc_node_table_new(&nopts, h->store);
+    rc_node_table_set_publish(h->nodes, node_publish, h);
+    rc = rc_node_table_load(h->nodes, rc_now_ms(), err, errcap);
+    if (rc != RC_OK) goto fail;
+    rc_node_table_start(h->nodes, &h->loop);
 
     rc = listen_on(h, &h->gcs, RC_PORT_GCS, opts->port, err, errcap);
     if (rc != RC_OK) goto fail;
@@ -195,9 +208,9 @@ rc_err_t rc_head_new(const rc_head_opts_t *opts, rc_head_t **out, char *err, siz
     uv_signal_init(&h->loop, &h->sigint);
     h->sigint.data = h;
     uv_signal_start(&h->sigint, on_signal, SIGINT);
-    rc_log_info("gcs", "listening port=%d client_port=%d storage=%s kv_keys=%zu", h->gcs.port,
-                h->client_enabled ? h->client.port : 0, rc_store_describe(h->store),
-                rc_kv_count(h->kv));
+    rc_log_info("gcs", "listening port=%d client_port=%d storage=%s kv_keys=%zu nodes=%zu",
+                h->gcs.port, h->client_enabled ? h->client.port : 0, rc_store_describe(h->store),
+                rc_kv_count(h->kv), rc_node_table_size(h->nodes));
     *out = h;
     return RC_OK;
 fail:
@@ -246,6 +259,8 @@ void rc_head_free(rc_head_t *h)
         next = c->next;
         rc_client_close(c, "head shutting down");
     }
+    /* No node may change (and write to the store) while the store flushes. */
+    rc_node_table_stop(h->nodes);
     if (h->store) {
         rc_store_close(h->store);
         h->store = NULL;
@@ -255,6 +270,7 @@ void rc_head_free(rc_head_t *h)
     if (uv_loop_close(&h->loop) != 0) rc_log_warn("gcs", "event loop closed with open handles");
     if (h->db) rc_db_free(h->db);
     if (h->kv) rc_kv_free(h->kv);
+    rc_node_table_free(h->nodes);
     rc_dict_free(h->channels);
     rc_dict_free(h->patterns);
     rc_free(h->argv);

@@ -13,10 +13,12 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "cmd_nodes.h"
 #include "db.h"
 #include "dict.h"
 #include "head.h"
 #include "kv.h"
+#include "nodes.h"
 #include "resp.h"
 #include "store.h"
 
@@ -69,6 +71,7 @@ struct rc_head {
     rc_db_t *db;
     rc_kv_t *kv;
     rc_store_t *store;
+    rc_node_table_t *nodes;
     rc_client_t *clients; /* doubly linked */
     rc_client_t *pending; /* clients with output to flush */
     size_t nclients;

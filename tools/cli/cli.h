@@ -1,10 +1,16 @@
 /* cli.h — subcommands of the rayc CLI; each takes the arguments after its name
- * and returns the process exit code. */
+ * and returns the process exit code (0 ok, 1 failed, 2 bad usage). */
 #ifndef RC_CLI_H
 #define RC_CLI_H
 
+#include <stddef.h>
+
 int rc_cli_start(int argc, char **argv);
 int rc_cli_stop(int argc, char **argv);
+/* `rayc status`: the cluster's nodes, resources and demand (cmd_status.c). */
+int rc_cli_status(int argc, char **argv);
+/* `rayc list <resource>`: nodes now; jobs, tasks … later (cmd_list.c). */
+int rc_cli_list(int argc, char **argv);
 
 /* Path of a program installed beside the rayc binary (rayc-head, rayc-worker). */
 int rc_cli_sibling(const char *prog, char *out, size_t cap);

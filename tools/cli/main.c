@@ -3,6 +3,8 @@
  *   rayc start --head [flags]       start a head node (execs rayc-head)
  *   rayc start --address=H:P [...]  start a worker node (execs rayc-worker)
  *   rayc stop [--temp-dir DIR]      stop every process `rayc start` started here
+ *   rayc status [--address H:P]     nodes per group, resource usage, demand
+ *   rayc list nodes [flags]         the cluster's nodes (table, json or yaml)
  *
  * Each subcommand lives in its own file (cmd_<name>.c) and is a row of the
  * table below. */
@@ -19,6 +21,9 @@ static const struct {
 } commands[] = {
     {"start", rc_cli_start, "start a head (--head) or worker node (--address) on this machine"},
     {"stop", rc_cli_stop, "stop the rayc processes that `rayc start` started on this machine"},
+    {"status", rc_cli_status, "show the cluster's nodes, resource usage and pending demand"},
+    {"list", rc_cli_list,
+     "list the cluster's state: rayc list nodes [--format json] [--filter k=v]"},
 };
 
 static void usage(FILE *f)
