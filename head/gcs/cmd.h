@@ -59,6 +59,18 @@ typedef struct {
 extern const rc_cmd_def_t rc_db_commands[];
 extern const size_t rc_db_commands_count;
 
+/* Blocking commands (long polls such as TASK.PULL and TASK.GET). A handler that
+ * cannot answer now calls rc_cmd_block and writes no reply; the client then reads
+ * no further commands until it is unblocked. Later (from a timer or another
+ * client's command), the owner writes exactly one reply into
+ * rc_client_blocked_out(client) and calls rc_client_unblock(client); the client's
+ * remaining pipelined commands resume before the loop sleeps. If the client
+ * disconnects while blocked, gone(arg) is called once and the client pointer must
+ * not be used again. */
+struct rc_client *rc_cmd_block(rc_cmd_ctx_t *c, void (*gone)(void *arg), void *arg);
+rc_buf_t *rc_client_blocked_out(struct rc_client *client);
+void rc_client_unblock(struct rc_client *client);
+
 /* Replies shared by many handlers, with Redis's exact texts. */
 void rc_cmd_reply_wrong_args(rc_cmd_ctx_t *c); /* -ERR wrong number of arguments for 'x' command */
 void rc_cmd_reply_syntax(rc_cmd_ctx_t *c);     /* -ERR syntax error */

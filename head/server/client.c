@@ -46,6 +46,11 @@ void rc_client_close(rc_client_t *c, const char *why)
         rc_log_debug("gcs", "closing client id=%llu addr=%s reason=\"%s\"",
                      (unsigned long long)c->id, c->addr, why);
     c->state = RC_CONN_CLOSING;
+    if (c->blocked) {
+        c->blocked = 0;
+        c->head->nblocked--;
+        if (c->gone) c->gone(c->gone_arg);
+    }
     rc_pubsub_client_gone(c);
     uv_close((uv_handle_t *)&c->tcp, on_close);
 }
@@ -126,8 +131,19 @@ static void flush(rc_client_t *c)
     if (c->out.cap > (1 << 20)) rc_buf_free(&c->out);
 }
 
+static void process_input(rc_client_t *c);
+
 void rc_head_flush_pending(rc_head_t *h)
 {
+    /* Resuming may block or unblock other clients: take one at a time. */
+    while (h->resume) {
+        rc_client_t *c = h->resume;
+        h->resume = c->rnext;
+        if (h->resume) h->resume->rprev = NULL;
+        c->resuming = 0;
+        c->rnext = c->rprev = NULL;
+        if (c->state == RC_CONN_OPEN && !c->blocked) process_input(c);
+    }
     while (h->pending) {
         rc_client_t *c = h->pending;
         h->pending = c->pnext;
@@ -153,7 +169,7 @@ static void process_input(rc_client_t *c)
 {
     rc_head_t *h = c->head;
     size_t pos = 0;
-    while (c->state == RC_CONN_OPEN && pos < c->qbuf.len) {
+    while (c->state == RC_CONN_OPEN && !c->blocked && pos < c->qbuf.len) {
         const rc_resp_arg_t *args;
         size_t argc, used;
         const char *base = c->qbuf.data + pos;
@@ -278,4 +294,39 @@ void rc_client_accept(rc_listener_t *l)
     }
     int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     if (rc != 0) rc_client_close(c, uv_strerror(rc));
+}
+
+rc_client_t *rc_cmd_block(rc_cmd_ctx_t *ctx, void (*gone)(void *arg), void *arg)
+{
+    rc_client_t *c = ctx->client;
+    RC_ASSERT(!c->blocked);
+    c->blocked = 1;
+    c->gone = gone;
+    c->gone_arg = arg;
+    c->head->nblocked++;
+    return c;
+}
+
+rc_buf_t *rc_client_blocked_out(rc_client_t *c)
+{
+    return &c->out;
+}
+
+void rc_client_unblock(rc_client_t *c)
+{
+    rc_head_t *h = c->head;
+    if (!c->blocked || c->state == RC_CONN_CLOSING) return;
+    c->blocked = 0;
+    c->gone = NULL;
+    h->nblocked--;
+    rc_client_mark_pending(c);
+    if (!c->resuming && c->qbuf.len > 0) {
+        /* Its pipelined commands run before the loop sleeps, not inside the caller's
+         * handler: nesting would reuse the dispatcher's argument arrays. */
+        c->resuming = 1;
+        c->rprev = NULL;
+        c->rnext = h->resume;
+        if (h->resume) h->resume->rprev = c;
+        h->resume = c;
+    }
 }

@@ -240,8 +240,8 @@ static void info_text(rc_head_t *h, const char *section, rc_buf_t *b)
     if (want(section, "clients", all)) {
         rc_buf_printf(b,
                       "# Clients\r\nconnected_clients:%zu\r\nmaxclients:%zu\r\n"
-                      "blocked_clients:0\r\npubsub_clients:%zu\r\n\r\n",
-                      h->nclients, h->opts.max_clients, pubsub_clients(h));
+                      "blocked_clients:%zu\r\npubsub_clients:%zu\r\n\r\n",
+                      h->nclients, h->opts.max_clients, h->nblocked, pubsub_clients(h));
     }
     if (want(section, "memory", all)) {
         rc_mem_stats_t m;

@@ -42,6 +42,11 @@ typedef struct rc_client {
     struct rc_client *prev, *next;   /* all clients */
     struct rc_client *pprev, *pnext; /* pending-flush list */
     int pending;
+    int blocked;             /* waiting for rc_client_unblock */
+    void (*gone)(void *arg); /* called if it disconnects while blocked */
+    void *gone_arg;
+    struct rc_client *rprev, *rnext; /* resume list: unblocked, input to process */
+    int resuming;
     char *name;
     char addr[64], laddr[64];
     uint64_t ctime_ms, atime_ms;
@@ -74,6 +79,8 @@ struct rc_head {
     rc_node_table_t *nodes;
     rc_client_t *clients; /* doubly linked */
     rc_client_t *pending; /* clients with output to flush */
+    rc_client_t *resume;  /* unblocked clients whose queued input is processed next */
+    size_t nblocked;
     size_t nclients;
     uint64_t next_client_id;
     rc_dict_t *channels; /* channel → rc_dict_t of client ids → rc_client_t* */
@@ -96,6 +103,8 @@ void rc_client_accept(rc_listener_t *l);
 /* Adds c to the pending-flush list (its output is written before the loop sleeps). */
 void rc_client_mark_pending(rc_client_t *c);
 void rc_client_close(rc_client_t *c, const char *why);
+/* Processes the input of unblocked clients, then writes every pending output;
+ * called once per loop turn (prepare and check hooks). */
 void rc_head_flush_pending(rc_head_t *h);
 /* Closes c if its pending output exceeds the limit for its kind; returns 1 if closed. */
 int rc_client_check_output(rc_client_t *c);
