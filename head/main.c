@@ -79,31 +79,12 @@ int main(int argc, char **argv)
         {"block", RC_FLAG_BOOL, &o.block, "stay in the foreground", NULL, 0, 0, NULL},
     };
     const size_t nflags = sizeof(flags) / sizeof(flags[0]);
-    rc_flags_result_t res;
     char err[1024];
 
     rc_log_init();
-    if (rc_flags_parse(flags, nflags, argc - 1, argv + 1, 0, &res) != RC_OK) {
-        fprintf(stderr, "rayc start --head: %s\n", res.error);
-        rc_flags_result_free(&res);
-        return 2;
-    }
-    if (res.help) {
-        rc_buf_t b = RC_BUF_INIT;
-        rc_flags_help(flags, nflags, &b);
-        printf("usage: rayc start --head [flags]\n\nStarts the head node: the GCS on --port, "
-               "the client port, and (later) the dashboard.\n\nflags:\n%s",
-               b.data ? b.data : "");
-        rc_buf_free(&b);
-        rc_flags_result_free(&res);
-        return 0;
-    }
-    if (res.npos > 0) {
-        fprintf(stderr, "rayc start --head: unexpected argument '%s' (see --help)\n", res.pos[0]);
-        rc_flags_result_free(&res);
-        return 2;
-    }
-    rc_flags_result_free(&res);
+    int code = rc_flags_main(flags, nflags, argc - 1, argv + 1, "rayc start --head",
+                             "Starts the head node: the GCS on --port and the client port.");
+    if (code >= 0) return code;
 
     char logdir[4096], logpath[4200], pidpath[4200], ip[64];
     snprintf(logdir, sizeof(logdir), "%s/logs", o.temp_dir);

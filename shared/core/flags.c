@@ -438,3 +438,25 @@ rc_err_t rc_parse_bool(const char *s, int *out)
     }
     return RC_EINVAL;
 }
+
+int rc_flags_main(const rc_flag_t *flags, size_t nflags, int argc, char **argv, const char *prog,
+                  const char *description)
+{
+    rc_flags_result_t res;
+    int code = -1;
+    if (rc_flags_parse(flags, nflags, argc, argv, 0, &res) != RC_OK) {
+        fprintf(stderr, "%s: %s\n", prog, res.error);
+        code = 2;
+    } else if (res.help) {
+        rc_buf_t b = RC_BUF_INIT;
+        rc_flags_help(flags, nflags, &b);
+        printf("usage: %s [flags]\n\n%s\n\nflags:\n%s", prog, description, b.data ? b.data : "");
+        rc_buf_free(&b);
+        code = 0;
+    } else if (res.npos > 0) {
+        fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", prog, res.pos[0]);
+        code = 2;
+    }
+    rc_flags_result_free(&res);
+    return code;
+}

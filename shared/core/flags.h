@@ -53,6 +53,14 @@ void rc_flags_result_free(rc_flags_result_t *res);
 /* Appends aligned help lines ("  --num-cpus N   number of CPUs (default: cores)"). */
 void rc_flags_help(const rc_flag_t *flags, size_t nflags, rc_buf_t *out);
 
+/* The usual front door of a program or subcommand that takes only flags: parses
+ * argv[0..argc); on --help prints "usage: <prog> [flags]", the description and the
+ * flag lines to stdout and returns 0; on an error (or any positional argument)
+ * prints "<prog>: <error>" to stderr and returns 2; otherwise returns -1 and the
+ * caller goes on (nothing to free). */
+int rc_flags_main(const rc_flag_t *flags, size_t nflags, int argc, char **argv, const char *prog,
+                  const char *description);
+
 /* Parses a byte size: plain integer, or a number with a suffix k/m/g/t (1024-based,
  * also KiB/MiB/GiB/TiB) or KB/MB/GB/TB (1000-based); case-insensitive. */
 rc_err_t rc_parse_bytes(const char *s, int64_t *out);

@@ -22,24 +22,10 @@ int rc_cli_status(int argc, char **argv)
          0, 0, NULL},
     };
     const size_t nflags = sizeof(flags) / sizeof(flags[0]);
-    rc_flags_result_t res;
-    if (rc_flags_parse(flags, nflags, argc, argv, 0, &res) != RC_OK || res.npos > 0) {
-        fprintf(stderr, "rayc status: %s\n",
-                res.error[0] ? res.error : "takes no positional arguments (see --help)");
-        rc_flags_result_free(&res);
-        return 2;
-    }
-    if (res.help) {
-        rc_buf_t b = RC_BUF_INIT;
-        rc_flags_help(flags, nflags, &b);
-        printf("usage: rayc status [flags]\n\nShows the cluster's nodes per worker group, its "
-               "resource usage and the pending demand.\n\nflags:\n%s",
-               b.data ? b.data : "");
-        rc_buf_free(&b);
-        rc_flags_result_free(&res);
-        return 0;
-    }
-    rc_flags_result_free(&res);
+    int code = rc_flags_main(flags, nflags, argc, argv, "rayc status",
+                             "Shows the cluster's nodes per worker group, its resource usage and "
+                             "the pending demand.");
+    if (code >= 0) return code;
 
     char err[1024], when[32];
     rc_gcs_client_t *c = NULL;

@@ -71,22 +71,9 @@ int rc_cli_stop(int argc, char **argv)
         {"grace-period", RC_FLAG_DOUBLE, &grace, "seconds to wait before SIGKILL", "S", 0, 3600,
          NULL},
     };
-    rc_flags_result_t res;
-    if (rc_flags_parse(flags, 3, argc, argv, 0, &res) != RC_OK || res.npos > 0) {
-        fprintf(stderr, "rayc stop: %s\n",
-                res.error[0] ? res.error : "takes no positional arguments (see --help)");
-        rc_flags_result_free(&res);
-        return 2;
-    }
-    if (res.help) {
-        rc_buf_t b = RC_BUF_INIT;
-        rc_flags_help(flags, 3, &b);
-        printf("usage: rayc stop [flags]\n\nflags:\n%s", b.data ? b.data : "");
-        rc_buf_free(&b);
-        rc_flags_result_free(&res);
-        return 0;
-    }
-    rc_flags_result_free(&res);
+    int code = rc_flags_main(flags, 3, argc, argv, "rayc stop",
+                             "Stops the rayc processes that `rayc start` started on this machine.");
+    if (code >= 0) return code;
 
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s/pids", temp_dir);

@@ -74,28 +74,13 @@ int main(int argc, char **argv)
          "a progress line on stderr every S seconds (default 5; 0: none)", "S", 0, 1e6, NULL},
     };
     const size_t nflags = sizeof(flags) / sizeof(flags[0]);
-    rc_flags_result_t res;
     char err[512];
 
     rc_log_init();
-    if (rc_flags_parse(flags, nflags, argc - 1, argv + 1, 0, &res) != RC_OK || res.npos > 0) {
-        fprintf(stderr, "rayc-sim-nodes: %s\n",
-                res.error[0] ? res.error : "takes no positional arguments (see --help)");
-        rc_flags_result_free(&res);
-        return 2;
-    }
-    if (res.help) {
-        rc_buf_t b = RC_BUF_INIT;
-        rc_flags_help(flags, nflags, &b);
-        printf(
-            "usage: rayc-sim-nodes [flags]\n\nRegisters simulated worker nodes with a head, one "
-            "connection each, and sends\nNODE.REPORT for each every --interval-ms.\n\nflags:\n%s",
-            b.data ? b.data : "");
-        rc_buf_free(&b);
-        rc_flags_result_free(&res);
-        return 0;
-    }
-    rc_flags_result_free(&res);
+    int code = rc_flags_main(flags, nflags, argc - 1, argv + 1, "rayc-sim-nodes",
+                             "Registers simulated worker nodes with a head, one connection each, "
+                             "and sends\nNODE.REPORT for each every --interval-ms.");
+    if (code >= 0) return code;
 
     rc_addr_t addr;
     const char *env = getenv("RAY_ADDRESS");
