@@ -18,6 +18,7 @@ struct rc_kv;
 struct rc_client;
 struct rc_head;
 struct rc_node_table;
+struct rc_task_plane;
 
 /* Flags of a command row. */
 enum {
@@ -42,6 +43,8 @@ typedef struct rc_cmd_ctx {
     uint64_t now_ms;          /* loop time of this turn (ms since the epoch) */
     /* the worker nodes (NODE.* commands, head/nodes) */
     struct rc_node_table *nodes;
+    /* tasks and inline objects (TASK.* / OBJ.* commands, head/tasks) */
+    struct rc_task_plane *tasks;
 } rc_cmd_ctx_t;
 
 typedef void (*rc_cmd_fn)(rc_cmd_ctx_t *c);

@@ -119,11 +119,9 @@ void rc_node_table_status_json(rc_node_table_t *t, rc_buf_t *out)
     rc_jw_key(&w, "resources_available");
     rc_res_to_json(&avail, &w);
     rc_jw_key(&w, "pending_demand");
-    rc_jw_arr_begin(&w);
-    rc_jw_arr_end(&w);
+    rc_node_table_write_demand(t, &w, 0);
     rc_jw_key(&w, "infeasible_demand");
-    rc_jw_arr_begin(&w);
-    rc_jw_arr_end(&w);
+    rc_node_table_write_demand(t, &w, 1);
     rc_jw_obj_end(&w);
 
     rc_free(sorted);

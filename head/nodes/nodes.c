@@ -28,6 +28,10 @@ struct rc_node_table {
     rc_node_stats_t stats;
     rc_node_publish_fn publish;
     void *publish_arg;
+    rc_node_listener_fn listener;
+    void *listener_arg;
+    rc_node_demand_fn demand;
+    void *demand_arg;
     rc_node_arena_t arena;
     rc_res_t scratch; /* decoded available resources of the report being applied */
     rc_buf_t pb;      /* scratch for encoding a record */
@@ -104,6 +108,28 @@ void rc_node_table_set_publish(rc_node_table_t *t, rc_node_publish_fn fn, void *
 {
     t->publish = fn;
     t->publish_arg = arg;
+}
+
+void rc_node_table_set_listener(rc_node_table_t *t, rc_node_listener_fn fn, void *arg)
+{
+    t->listener = fn;
+    t->listener_arg = arg;
+}
+
+void rc_node_table_set_demand(rc_node_table_t *t, rc_node_demand_fn fn, void *arg)
+{
+    t->demand = fn;
+    t->demand_arg = arg;
+}
+
+void rc_node_table_write_demand(rc_node_table_t *t, rc_jw_t *w, int infeasible)
+{
+    if (t->demand) {
+        t->demand(t->demand_arg, w, infeasible);
+        return;
+    }
+    rc_jw_arr_begin(w);
+    rc_jw_arr_end(w);
 }
 
 const rc_node_opts_t *rc_node_table_opts(const rc_node_table_t *t)
@@ -246,6 +272,7 @@ static void changed(rc_node_table_t *t, rc_node_t *n, const char *event, uint64_
     persist(t, n);
     log_change(n, event);
     publish(t, n, event, now_ms);
+    if (t->listener) t->listener(t->listener_arg, n, event);
 }
 
 static void set_state(rc_node_table_t *t, rc_node_t *n, rc_node_state_t s)

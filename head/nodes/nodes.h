@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "err.h"
 #include "id.h"
+#include "json.h"
 #include "node.h"
 #include "store.h"
 
@@ -62,9 +63,24 @@ void rc_node_opts_from_env(rc_node_opts_t *o);
 typedef void (*rc_node_publish_fn)(void *arg, const char *channel, size_t chlen, const char *msg,
                                    size_t mlen);
 
+/* Told of every state change of a node, after it is applied: event is
+ * "NODE_ADDED", "NODE_RECONNECTED", "NODE_DRAINING" or "NODE_DEAD" (the task
+ * plane re-places or retries tasks). The listener must not call operations of
+ * the table; n is valid only during the call. */
+typedef void (*rc_node_listener_fn)(void *arg, const rc_node_t *n, const char *event);
+/* Writes one JSON array of resource demand for CLUSTER.STATUS: pending
+ * (infeasible 0) or infeasible (1) entries {"shape": {...}, "count": N}. */
+typedef void (*rc_node_demand_fn)(void *arg, rc_jw_t *w, int infeasible);
+
 /* store may be NULL (nothing persisted). The table does not own the store. */
 rc_node_table_t *rc_node_table_new(const rc_node_opts_t *opts, rc_store_t *store);
 void rc_node_table_set_publish(rc_node_table_t *t, rc_node_publish_fn fn, void *arg);
+/* One listener (NULL clears it); see rc_node_listener_fn. */
+void rc_node_table_set_listener(rc_node_table_t *t, rc_node_listener_fn fn, void *arg);
+/* One demand writer (NULL: CLUSTER.STATUS shows empty arrays). */
+void rc_node_table_set_demand(rc_node_table_t *t, rc_node_demand_fn fn, void *arg);
+/* Writes the pending (0) or infeasible (1) demand array through the writer. */
+void rc_node_table_write_demand(rc_node_table_t *t, rc_jw_t *w, int infeasible);
 /* Reads the "nodes" table of the store (startup, before any command): ALIVE
  * and DRAINING nodes get a fresh health window starting at now_ms, DEAD ones
  * stay DEAD (beyond max_dead the oldest are dropped). Malformed records are

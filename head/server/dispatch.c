@@ -45,6 +45,7 @@ void rc_dispatch_init(void)
     add_table(rc_db_commands, rc_db_commands_count);
     add_table(rc_kv_commands, rc_kv_commands_count);
     add_table(rc_node_commands, rc_node_commands_count);
+    add_table(rc_task_commands, rc_task_commands_count);
 }
 
 const rc_cmd_def_t *rc_dispatch_lookup(const char *name, size_t len)
@@ -93,7 +94,8 @@ void rc_dispatch(rc_client_t *c, size_t argc, const char *const *argv, const siz
                         .client = c,
                         .head = h,
                         .now_ms = 0,
-                        .nodes = h->nodes};
+                        .nodes = h->nodes,
+                        .tasks = h->tasks};
     h->total_commands++;
     c->commands++;
     if (!d) {

@@ -185,6 +185,7 @@ rc_err_t rc_head_new(const rc_head_opts_t *opts, rc_head_t **out, char *err, siz
     rc = rc_node_table_load(h->nodes, rc_now_ms(), err, errcap);
     if (rc != RC_OK) goto fail;
     rc_node_table_start(h->nodes, &h->loop);
+    h->tasks = rc_task_plane_new(&h->loop, h->nodes, node_publish, h);
 
     rc = listen_on(h, &h->gcs, RC_PORT_GCS, opts->port, err, errcap);
     if (rc != RC_OK) goto fail;
@@ -261,6 +262,7 @@ void rc_head_free(rc_head_t *h)
     }
     /* No node may change (and write to the store) while the store flushes. */
     rc_node_table_stop(h->nodes);
+    rc_task_plane_close(h->tasks);
     if (h->store) {
         rc_store_close(h->store);
         h->store = NULL;
@@ -270,6 +272,7 @@ void rc_head_free(rc_head_t *h)
     if (uv_loop_close(&h->loop) != 0) rc_log_warn("gcs", "event loop closed with open handles");
     if (h->db) rc_db_free(h->db);
     if (h->kv) rc_kv_free(h->kv);
+    rc_task_plane_free(h->tasks);
     rc_node_table_free(h->nodes);
     rc_dict_free(h->channels);
     rc_dict_free(h->patterns);

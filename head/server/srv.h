@@ -21,6 +21,7 @@
 #include "nodes.h"
 #include "resp.h"
 #include "store.h"
+#include "tasks.h"
 
 typedef enum { RC_PORT_GCS, RC_PORT_CLIENT } rc_port_kind_t;
 
@@ -77,6 +78,7 @@ struct rc_head {
     rc_kv_t *kv;
     rc_store_t *store;
     rc_node_table_t *nodes;
+    rc_task_plane_t *tasks;
     rc_client_t *clients; /* doubly linked */
     rc_client_t *pending; /* clients with output to flush */
     rc_client_t *resume;  /* unblocked clients whose queued input is processed next */

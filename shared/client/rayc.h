@@ -19,9 +19,20 @@
  * Addresses: "HOST:PORT" (the GCS port 6379 inside the cluster), "ray://HOST:10001"
  * (the client port from outside), or NULL for $RAY_ADDRESS.
  *
+ * Password: rayc_connect's password, or when it is NULL $RAYC_REDIS_PASSWORD
+ * (the head's --redis-password); "" or neither means no AUTH.
+ *
+ * Submission is batched: rayc_submit returns the ref at once and sends tasks in
+ * batches (1,000 tasks or 1 MiB), always before any other call (get, wait,
+ * cancel, put, release, disconnect). A batch the head refuses is reported, with
+ * its message, by a later call. A lost connection is reported as
+ * RAYC_ECONNLOST and the next call reconnects; tasks sent but not acknowledged
+ * before the loss may be lost.
+ *
  * Errors: every call returns 0 (RAYC_OK) or a RAYC_E… code; rayc_strerror() gives
  * its text and rayc_last_error(client) the message of the last failure on that
- * client (what was wrong and what to do).
+ * client (what was wrong and what to do); rayc_last_error(NULL) gives the message
+ * of this thread's last failed rayc_connect.
  *
  * Thread safety: a rayc_client_t may be shared by several threads; its calls are
  * serialised by a mutex inside (one connection per client). For parallel
@@ -30,8 +41,9 @@
  * Task functions (in a shared library loaded by the workers' executors) have the
  * signature `int fn(rayc_task_t *t)`: read arguments with rayc_task_nargs and
  * rayc_task_arg, set the result with rayc_task_return (copied), or fail with
- * rayc_task_fail(t, msg) (or a non-zero return). rayc_task_client(t) gives a
- * client connected to the same cluster for nested tasks. */
+ * `return rayc_task_fail(t, msg);` (it returns RAYC_ETASK) or any non-zero return.
+ * rayc_task_client(t) gives a client connected to the same cluster (from
+ * $RAY_ADDRESS, set by the worker) for nested tasks. */
 #ifndef RAYC_H
 #define RAYC_H
 

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "node.pb-c.h"
 #include "node_version.h"
+#include "tasks.h"
 
 #define COMP "agent"
 
@@ -86,7 +87,10 @@ struct rc_agent {
     uint64_t report_sent_at, last_report_at;
 
     int drain_requested;
+    int drain_wait; /* draining, waiting for running tasks before NODE.UNREGISTER */
     uint64_t drain_at;
+    rc_tasks_t *tasks;
+    char head_ip[64]; /* what the head's name resolved to, for the pull connection */
     char drain_reason[64];
 
     uv_timer_t report_timer, retry_timer, watch_timer;
@@ -128,6 +132,9 @@ static void set_state(rc_agent_t *a, rc_agent_state_t s)
         rc_log_debug(COMP, "state %s -> %s", rc_agent_state_name(a->state), rc_agent_state_name(s));
     a->state = s;
     a->state_since = now_ms();
+    /* Pull only while registered and not draining (the drain stops it itself). */
+    if (a->tasks && s != RC_AGENT_DRAINING)
+        rc_tasks_set_running(a->tasks, s == RC_AGENT_RUNNING, a->head_ip);
 }
 
 /* ---- protobuf payloads ---- */
@@ -292,9 +299,16 @@ static int is_error(const redisReply *r, const char *code)
 static void arm_report(rc_agent_t *a, uint64_t delay);
 static void on_report_reply(redisAsyncContext *ac, void *r, void *priv);
 
+/* Reports go out while running, and while a drain waits for running tasks
+ * (the head must keep seeing the node alive until they are done). */
+static int reporting(const rc_agent_t *a)
+{
+    return a->state == RC_AGENT_RUNNING || (a->state == RC_AGENT_DRAINING && a->drain_wait);
+}
+
 static void send_report(rc_agent_t *a)
 {
-    if (a->state != RC_AGENT_RUNNING || !a->ac) return;
+    if (!reporting(a) || !a->ac) return;
     if (a->report_in_flight) {
         /* One report at a time: the next goes out when this one is answered. */
         a->report_dirty = 1;
@@ -327,7 +341,7 @@ static void arm_report(rc_agent_t *a, uint64_t delay)
 /* A change to report: now, or once 100 ms have passed since the last report. */
 static void schedule_change(rc_agent_t *a)
 {
-    if (a->state != RC_AGENT_RUNNING || a->report_in_flight) return;
+    if (!reporting(a) || a->report_in_flight) return;
     uint64_t now = now_ms(), next = a->last_report_at + CHANGE_MIN_MS;
     arm_report(a, next > now ? next - now : 0);
 }
@@ -340,12 +354,19 @@ static void on_report_reply(redisAsyncContext *ac, void *r, void *priv)
     (void)priv;
     if (!reply || !a || a->ac != ac) return;
     a->report_in_flight = 0;
+    if (a->state == RC_AGENT_DRAINING && a->drain_wait) {
+        /* Waiting for tasks: any answer is a heartbeat; results may go out. */
+        if (a->report_dirty) schedule_change(a);
+        rc_tasks_kick(a->tasks);
+        return;
+    }
     if (a->state != RC_AGENT_RUNNING) return; /* draining: only UNREGISTER matters now */
     if (reply->type == REDIS_REPLY_STATUS && reply->str && strcmp(reply->str, "OK") == 0) {
         /* Only a working exchange proves the head healthy: a head that accepts
          * the registration but garbles reports keeps the backoff growing. */
         a->backoff_ms = BACKOFF_MIN_MS;
         if (a->report_dirty) schedule_change(a);
+        rc_tasks_kick(a->tasks);
         return;
     }
     if (reply->type == REDIS_REPLY_STATUS && reply->str && strcmp(reply->str, "DRAIN") == 0) {
@@ -560,6 +581,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
     if (!a) return;
     a->resolving = NULL;
     if (a->state != RC_AGENT_CONNECTING) return;
+    if (ip[0]) snprintf(a->head_ip, sizeof(a->head_ip), "%s", ip);
     if (!ip[0]) {
         snprintf(a->why, sizeof(a->why), "cannot resolve the head's address %s: %s",
                  a->cfg->head.host, status != 0 ? uv_strerror(status) : "no IPv4 or IPv6 address");
@@ -598,6 +620,12 @@ static void on_handle_closed(uv_handle_t *h)
     a->handles_open--;
 }
 
+static void on_tasks_closed(void *arg)
+{
+    rc_agent_t *a = arg;
+    a->handles_open--;
+}
+
 /* Enters EXITING: records the outcome, tells the starter if it still waits,
  * drops the connection and closes every handle, so the loop ends. */
 static void finish(rc_agent_t *a, int code, const char *reason)
@@ -616,6 +644,7 @@ static void finish(rc_agent_t *a, int code, const char *reason)
         if (a->started_fn) a->started_fn(a->started_arg, RC_ECONN, reason);
     }
     conn_drop(a);
+    rc_tasks_close(a->tasks, on_tasks_closed, a);
     uv_close((uv_handle_t *)&a->report_timer, on_handle_closed);
     uv_close((uv_handle_t *)&a->retry_timer, on_handle_closed);
     uv_close((uv_handle_t *)&a->watch_timer, on_handle_closed);
@@ -650,6 +679,7 @@ static void on_watch(uv_timer_t *t)
         }
         break;
     case RC_AGENT_RUNNING:
+        rc_tasks_kick(a->tasks); /* pending results; a stuck poll */
         if (a->report_in_flight && now - a->report_sent_at >= a->reply_timeout_ms) {
             snprintf(a->why, sizeof(a->why), "no answer to NODE.REPORT from %s within %llu ms",
                      a->cfg->head_text, (unsigned long long)a->reply_timeout_ms);
@@ -657,7 +687,17 @@ static void on_watch(uv_timer_t *t)
         }
         break;
     case RC_AGENT_DRAINING:
-        if (in_state >= DRAIN_MS) advance(a, EV_DRAIN_TIMEOUT);
+        if (a->drain_wait) {
+            /* The tasks module has its own deadline; here only the head's health. */
+            rc_tasks_kick(a->tasks);
+            if (a->report_in_flight && now - a->report_sent_at >= a->reply_timeout_ms) {
+                snprintf(a->why, sizeof(a->why), "no answer to NODE.REPORT from %s within %llu ms",
+                         a->cfg->head_text, (unsigned long long)a->reply_timeout_ms);
+                advance(a, EV_LOST);
+            }
+        } else if (in_state >= DRAIN_MS) {
+            advance(a, EV_DRAIN_TIMEOUT);
+        }
         break;
     default: break;
     }
@@ -676,14 +716,25 @@ static void enter_backoff(rc_agent_t *a)
     a->backoff_ms = a->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : a->backoff_ms * 2;
 }
 
-static void enter_draining(rc_agent_t *a)
+/* Every task has ended and its result was answered: leave. */
+static void on_tasks_drained(void *arg)
 {
-    set_state(a, RC_AGENT_DRAINING);
+    rc_agent_t *a = arg;
+    if (a->closing || a->state != RC_AGENT_DRAINING) return;
+    a->drain_wait = 0;
     uv_timer_stop(&a->report_timer);
-    /* Nothing to stop yet: no tasks are taken. The executor will hook in here. */
+    set_state(a, RC_AGENT_DRAINING); /* restarts the 2 s UNREGISTER deadline */
     rc_log_info(COMP, "draining: no new work; unregistering from the head reason=%s node_id=%s",
                 a->drain_reason, a->id_hex);
     send_unregister(a);
+}
+
+static void enter_draining(rc_agent_t *a)
+{
+    set_state(a, RC_AGENT_DRAINING);
+    /* Stop pulling; tasks already running may finish (reports go on meanwhile). */
+    a->drain_wait = 1;
+    rc_tasks_drain(a->tasks, on_tasks_drained, a);
 }
 
 /* The one function that moves the state machine (see agent.h). */
@@ -860,6 +911,8 @@ rc_agent_t *rc_agent_new(uv_loop_t *loop, const rc_agent_config_t *cfg, int hand
     a->reply_timeout_ms = REPLY_TIMEOUT_MIN;
     rc_res_init(&a->available);
     rc_res_copy(&a->available, &cfg->total);
+    a->tasks = rc_tasks_new(loop, a, cfg, &a->id, &a->ac);
+    a->handles_open++; /* closed by rc_tasks_close in finish() */
     uv_timer_t *timers[3] = {&a->report_timer, &a->retry_timer, &a->watch_timer};
     for (int i = 0; i < 3; i++) {
         uv_timer_init(loop, timers[i]);
@@ -941,6 +994,7 @@ void rc_agent_free(rc_agent_t *a)
     /* Normally finish() already ran; this covers a loop stopped from outside. */
     if (!a->closing) finish(a, 1, "stopped");
     while (a->handles_open > 0) uv_run(a->loop, UV_RUN_NOWAIT);
+    rc_tasks_free(a->tasks);
     rc_res_free(&a->available);
     rc_free(a);
 }

@@ -20,11 +20,12 @@ typedef struct {
     const char *address, *password, *resources, *labels, *group, *node_ip, *temp_dir;
     const char *dashboard_host;
     int64_t num_cpus, num_gpus, memory, object_store_memory, dashboard_port, metrics_port;
+    int64_t num_executors;
     int block;
     int seen_cpus, seen_memory, seen_object_store;
 } raw_t;
 
-#define NFLAGS 15
+#define NFLAGS 16
 
 /* One table for parsing and for --help, so they never disagree. */
 static void flag_table(raw_t *r, rc_flag_t out[NFLAGS])
@@ -57,6 +58,9 @@ static void flag_table(raw_t *r, rc_flag_t out[NFLAGS])
         {"temp-dir", RC_FLAG_STRING, &r->temp_dir,
          "directory for logs and pid files (default: /tmp/ray)", "DIR", 0, 0, NULL},
         {"block", RC_FLAG_BOOL, &r->block, "stay in the foreground", NULL, 0, 0, NULL},
+        {"num-executors", RC_FLAG_INT, &r->num_executors,
+         "task slots: executor processes and commands run at once (default: --num-cpus)", "N", 1,
+         4096, NULL},
         /* Head-only flags a shared rayStartParams block may also hand to workers:
          * accepted so such charts work, and ignored (documented in worker/README.md). */
         {"dashboard-host", RC_FLAG_STRING, &r->dashboard_host,
@@ -542,6 +546,7 @@ rc_err_t rc_agent_config_from_flags(int argc, char **argv, const rc_agent_host_t
     }
     cfg->temp_dir = rc_strdup(temp_dir);
     cfg->block = r.block;
+    cfg->num_executors = r.num_executors;
     cfg->start_timeout_ms = RC_AGENT_START_TIMEOUT_MS;
     if (env_seconds(host->reconnect_timeout, "RAYC_WORKER_RECONNECT_TIMEOUT_S",
                     RC_AGENT_RECONNECT_TIMEOUT_MS, &cfg->reconnect_timeout_ms, err,

@@ -69,6 +69,7 @@ typedef struct {
     char hostname[256];
     char *temp_dir; /* owned */
     int block;
+    int64_t num_executors;         /* --num-executors; 0: one per whole CPU (at least 1) */
     uint64_t reconnect_timeout_ms; /* give up after losing the head this long */
     uint64_t start_timeout_ms;     /* give up on the first registration after this long */
 } rc_agent_config_t;

@@ -92,7 +92,7 @@ static inline const char *fx_callv(fx_t *f, size_t argc, const char **argv, cons
     rc_buf_clear(&f->out);
     const rc_cmd_def_t *d = fx_find_cmd(argv[0], argl[0]);
     assert_non_null(d);
-    rc_cmd_ctx_t c = {argc, argv, argl, &f->out, f->db, f->kv, NULL, NULL, f->now, NULL};
+    rc_cmd_ctx_t c = {argc, argv, argl, &f->out, f->db, f->kv, NULL, NULL, f->now, NULL, NULL};
     if ((d->arity > 0 && argc != (size_t)d->arity) || (d->arity < 0 && argc < (size_t)-d->arity))
         rc_cmd_reply_wrong_args(&c);
     else

@@ -1,0 +1,85 @@
+/* tasks.c — test task functions (librayc_testtasks.so): each is
+ * int fn(rayc_task_t *), as rayc.h defines the task ABI. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rayc.h"
+
+/* Returns nothing. */
+int noop(rayc_task_t *t)
+{
+    (void)t;
+    return 0;
+}
+
+/* Returns its first argument (nothing when none). */
+int echo(rayc_task_t *t)
+{
+    size_t len = 0;
+    const void *p = rayc_task_nargs(t) ? rayc_task_arg(t, 0, &len) : NULL;
+    return p ? rayc_task_return(t, p, len) : 0;
+}
+
+/* Sums its 8-byte little-endian arguments; returns the sum the same way. */
+int add_u64(rayc_task_t *t)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < rayc_task_nargs(t); i++) {
+        size_t len;
+        const uint8_t *p = rayc_task_arg(t, i, &len);
+        if (len != 8) return rayc_task_fail(t, "add_u64: every argument must be 8 bytes"), 1;
+        uint64_t v = 0;
+        for (int b = 7; b >= 0; b--) v = v << 8 | p[b];
+        sum += v;
+    }
+    uint8_t out[8];
+    for (int b = 0; b < 8; b++) out[b] = (uint8_t)(sum >> (8 * b));
+    return rayc_task_return(t, out, 8);
+}
+
+/* Fails with its first argument as the message. */
+int fail(rayc_task_t *t)
+{
+    char msg[1024] = "failed on purpose";
+    size_t len = 0;
+    const char *p = rayc_task_nargs(t) ? rayc_task_arg(t, 0, &len) : NULL;
+    if (p) snprintf(msg, sizeof(msg), "%.*s", (int)len, p);
+    rayc_task_fail(t, msg);
+    return 1;
+}
+
+/* Kills the executor. */
+int crash(rayc_task_t *t)
+{
+    (void)t;
+    abort();
+}
+
+/* Sleeps the milliseconds in its first argument (decimal text), returns it. */
+int sleep_ms(rayc_task_t *t)
+{
+    char buf[32] = "0";
+    size_t len = 0;
+    const char *p = rayc_task_nargs(t) ? rayc_task_arg(t, 0, &len) : NULL;
+    if (p && len < sizeof(buf)) {
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+    }
+    long ms = strtol(buf, NULL, 10);
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+    return rayc_task_return(t, buf, strlen(buf));
+}
+
+/* Returns the executor's pid as decimal text. */
+int getpid_task(rayc_task_t *t)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d", (int)getpid());
+    return rayc_task_return(t, buf, (size_t)n);
+}

@@ -1,0 +1,94 @@
+/* exec.c — task results and launch environments (see exec.h). */
+#include "exec.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+
+extern char **environ;
+
+rc_exec_result_t *rc_exec_result_new(const ProtobufCBinaryData *task_id, uint32_t attempt,
+                                     int status)
+{
+    rc_exec_result_t *r = rc_calloc(1, sizeof(*r));
+    if (task_id && task_id->len) {
+        r->task_id = rc_malloc(task_id->len);
+        memcpy(r->task_id, task_id->data, task_id->len);
+        r->task_id_len = task_id->len;
+    }
+    r->attempt = attempt;
+    r->status = status;
+    return r;
+}
+
+void rc_exec_result_error(rc_exec_result_t *r, const char *fmt, ...)
+{
+    rc_buf_t b = RC_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    rc_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    rc_free(r->error);
+    r->error = b.data ? rc_buf_detach(&b, NULL) : rc_strdup("");
+}
+
+void rc_exec_result_free(rc_exec_result_t *r)
+{
+    if (!r) return;
+    rc_free(r->task_id);
+    rc_free(r->data);
+    rc_free(r->error);
+    rc_free(r);
+}
+
+void rc_exec_result_to_pb(const rc_exec_result_t *r, Rayc__TaskResult *out)
+{
+    rayc__task_result__init(out);
+    out->task_id.data = r->task_id;
+    out->task_id.len = r->task_id_len;
+    out->attempt = r->attempt;
+    out->status = (Rayc__TaskStatus)r->status;
+    out->data.data = r->data;
+    out->data.len = r->len;
+    out->error = r->error ? r->error : (char *)"";
+    out->exit_code = r->exit_code;
+}
+
+static size_t name_len(const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    return eq ? (size_t)(eq - kv) : strlen(kv);
+}
+
+char **rc_exec_env_new(const char *const *extra, size_t nextra)
+{
+    size_t n = 0;
+    while (environ && environ[n]) n++;
+    char **env = rc_calloc(n + nextra + 1, sizeof(*env));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = name_len(environ[i]);
+        int replaced = 0;
+        for (size_t j = 0; j < nextra && !replaced; j++)
+            replaced = name_len(extra[j]) == nl && strncmp(extra[j], environ[i], nl) == 0;
+        if (!replaced) env[k++] = rc_strdup(environ[i]);
+    }
+    for (size_t j = 0; j < nextra; j++) env[k++] = rc_strdup(extra[j]);
+    env[k] = NULL;
+    return env;
+}
+
+void rc_exec_env_free(char **env)
+{
+    if (!env) return;
+    for (size_t i = 0; env[i]; i++) rc_free(env[i]);
+    rc_free(env);
+}
+
+int rc_exec_id_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}

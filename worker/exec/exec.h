@@ -1,0 +1,60 @@
+/* exec.h — what the executor pool (pool.h) and the command runner (cmd.h)
+ * share: the result of a task attempt as the agent reports it, the launch
+ * environment of task processes, and the result callback.
+ *
+ * A result is built by this library and handed to the caller's rc_exec_done_fn,
+ * which takes ownership (rc_exec_result_free). Status values are the
+ * TaskStatus numbers of task.proto. */
+#ifndef RC_EXEC_EXEC_H
+#define RC_EXEC_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "task.pb-c.h"
+
+/* The last bytes of a command's stdout kept as its result. */
+#define RC_EXEC_STDOUT_TAIL (100u * 1024u)
+
+typedef struct {
+    uint8_t *task_id; /* owned copy of the spec's task_id */
+    size_t task_id_len;
+    uint32_t attempt;
+    int status;    /* Rayc__TaskStatus */
+    uint8_t *data; /* owned; NULL when empty */
+    size_t len;
+    char *error; /* owned; NULL for STATUS_OK */
+    int32_t exit_code;
+} rc_exec_result_t;
+
+/* Takes ownership of res. Never called from inside the call that started or
+ * cancelled a task unless documented (pool: cancel of a queued task). */
+typedef void (*rc_exec_done_fn)(void *arg, rc_exec_result_t *res);
+
+/* How task processes start: working directory (NULL: ours), environment
+ * (NULL-terminated "K=V" list; NULL: ours) and the node's task log (an fd
+ * opened O_APPEND that receives their stdout and stderr). Borrowed. */
+typedef struct {
+    const char *cwd;
+    char **env;
+    int log_fd;
+} rc_exec_env_t;
+
+rc_exec_result_t *rc_exec_result_new(const ProtobufCBinaryData *task_id, uint32_t attempt,
+                                     int status);
+/* Sets the error message (printf format). */
+void rc_exec_result_error(rc_exec_result_t *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void rc_exec_result_free(rc_exec_result_t *r);
+/* A TaskResult borrowing r's bytes (valid while r lives); node_id left empty. */
+void rc_exec_result_to_pb(const rc_exec_result_t *r, Rayc__TaskResult *out);
+
+/* Our environment plus extra "K=V" entries (replacing variables of the same
+ * name), NULL-terminated; free with rc_exec_env_free. */
+char **rc_exec_env_new(const char *const *extra, size_t nextra);
+void rc_exec_env_free(char **env);
+
+/* 1 when the two ids are the same bytes. */
+int rc_exec_id_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+
+#endif

@@ -1,0 +1,262 @@
+/* executor_main.c — rayc-executor: runs function tasks for the worker agent.
+ *
+ * Started by the agent's executor pool (pool.h) with fd 3 = requests, fd 4 =
+ * results, stdout/stderr = the node's task log. For each ExecRequest frame on
+ * fd 3 it calls the task function and writes one TaskResult frame on fd 4, in
+ * order; it exits 0 on EOF of fd 3 and 1 on a broken stream (a bad length, an
+ * undecodable frame: the agent is not talking to it properly).
+ *
+ * Libraries are dlopen'ed once (RTLD_NOW | RTLD_LOCAL) and symbols cached, so
+ * later calls cost a lookup in a short list. A missing library or symbol is
+ * the task's error (STATUS_APP_ERROR with dlerror's text), not the executor's.
+ *
+ * Cancellation: a C function cannot be interrupted safely, so SIGINT only sets
+ * a flag; the running task finishes and is then reported CANCELLED. A force
+ * cancel is the agent killing this process (SIGKILL). The flag also keeps a
+ * Ctrl-C meant for a --block agent from killing its executors. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "frame.h"
+#include "task.pb-c.h"
+#include "task_internal.h"
+
+#define REQ_FD 3
+#define RES_FD 4
+
+typedef struct lib {
+    char *path;
+    void *handle; /* NULL: dlopen failed; error kept so the message repeats */
+    char *error;
+    struct lib *next;
+} lib_t;
+
+typedef struct sym {
+    lib_t *lib;
+    char *name;
+    rayc_task_fn fn;
+    struct sym *next;
+} sym_t;
+
+static volatile sig_atomic_t g_cancel;
+static lib_t *g_libs;
+static sym_t *g_syms;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_cancel = 1;
+}
+
+static lib_t *lib_get(const char *path)
+{
+    for (lib_t *l = g_libs; l; l = l->next)
+        if (strcmp(l->path, path) == 0) return l;
+    lib_t *l = rc_calloc(1, sizeof(*l));
+    l->path = rc_strdup(path);
+    dlerror();
+    l->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!l->handle) {
+        const char *e = dlerror();
+        l->error = rc_strdup(e ? e : "unknown dlopen error");
+    }
+    l->next = g_libs;
+    g_libs = l;
+    return l;
+}
+
+/* The function, or NULL with a message in err. */
+static rayc_task_fn sym_get(const char *path, const char *name, char *err, size_t cap)
+{
+    if (!path || !*path) {
+        snprintf(err, cap, "function task without a library path: give the .so of \"%s\"",
+                 name ? name : "");
+        return NULL;
+    }
+    if (!name || !*name) {
+        snprintf(err, cap, "function task without a function name (library %s)", path);
+        return NULL;
+    }
+    for (sym_t *s = g_syms; s; s = s->next)
+        if (strcmp(s->name, name) == 0 && strcmp(s->lib->path, path) == 0) return s->fn;
+    lib_t *l = lib_get(path);
+    if (!l->handle) {
+        snprintf(err, cap,
+                 "cannot load the task library %s: %s (check that the path exists on every "
+                 "worker node, is readable, and that its dependencies are installed)",
+                 path, l->error);
+        return NULL;
+    }
+    dlerror();
+    void *p = dlsym(l->handle, name);
+    const char *e = dlerror();
+    if (!p || e) {
+        snprintf(err, cap,
+                 "function \"%s\" not found in %s: %s (check the name, and that it is exported "
+                 "with C linkage: extern \"C\", not static)",
+                 name, path, e ? e : "symbol is NULL");
+        return NULL;
+    }
+    sym_t *s = rc_calloc(1, sizeof(*s));
+    s->lib = l;
+    s->name = rc_strdup(name);
+    /* dlsym gives an object pointer; POSIX guarantees it converts to a function. */
+    memcpy(&s->fn, &p, sizeof(p));
+    s->next = g_syms;
+    g_syms = s;
+    return s->fn;
+}
+
+static void caches_free(void)
+{
+    while (g_syms) {
+        sym_t *s = g_syms;
+        g_syms = s->next;
+        rc_free(s->name);
+        rc_free(s);
+    }
+    while (g_libs) {
+        lib_t *l = g_libs;
+        g_libs = l->next;
+        /* Libraries stay loaded: a task may have left threads or atexit hooks. */
+        rc_free(l->path);
+        rc_free(l->error);
+        rc_free(l);
+    }
+}
+
+/* Runs one request; fills res (its data/error point into t or err). */
+static void run(const Rayc__ExecRequest *req, rayc_task_t *t, Rayc__TaskResult *res, char *err,
+                size_t cap)
+{
+    const Rayc__TaskSpec *spec = req->spec;
+    res->status = RAYC__TASK_STATUS__STATUS_APP_ERROR;
+    if (!spec) {
+        snprintf(err, cap, "executor request without a task spec");
+        res->error = err;
+        return;
+    }
+    res->task_id = spec->task_id;
+    res->attempt = spec->attempt;
+    if (spec->kind != RAYC__TASK_KIND__TASK_FUNCTION) {
+        snprintf(err, cap, "the executor runs function tasks only (got kind %d)", (int)spec->kind);
+        res->error = err;
+        return;
+    }
+    rayc_task_fn fn = sym_get(spec->library, spec->function, err, cap);
+    if (!fn) {
+        res->error = err;
+        return;
+    }
+    size_t n = spec->n_args;
+    const void **args = rc_calloc(n ? n : 1, sizeof(*args));
+    size_t *lens = rc_calloc(n ? n : 1, sizeof(*lens));
+    for (size_t i = 0; i < n; i++) {
+        if (i < req->n_resolved_args) {
+            args[i] = req->resolved_args[i].data;
+            lens[i] = req->resolved_args[i].len;
+        } else if (spec->args[i]->value_case == RAYC__TASK_ARG__VALUE_DATA) {
+            args[i] = spec->args[i]->data.data;
+            lens[i] = spec->args[i]->data.len;
+        } else if (spec->args[i]->value_case == RAYC__TASK_ARG__VALUE_REF) {
+            snprintf(err, cap, "argument %zu is an object reference the agent did not resolve", i);
+            res->error = err;
+            goto out;
+        }
+        /* An empty oneof is an empty argument. */
+        if (!args[i]) args[i] = "";
+    }
+    g_cancel = 0;
+    rc_task_begin(t, n, (const void *const *)args, lens);
+    int rc = fn(t);
+    fflush(stdout);
+    fflush(stderr);
+    if (g_cancel) {
+        res->status = RAYC__TASK_STATUS__STATUS_CANCELLED;
+        snprintf(err, cap, "task cancelled");
+        res->error = err;
+    } else if (t->error) {
+        res->error = t->error;
+    } else if (rc != 0) {
+        snprintf(err, cap, "function \"%s\" returned %d", spec->function, rc);
+        res->error = err;
+    } else if (t->has_result && t->result_len > RC_FRAME_MAX - 4096) {
+        res->status = RAYC__TASK_STATUS__STATUS_OBJECT_TOO_LARGE;
+        snprintf(err, cap, "function \"%s\" returned %zu bytes; the limit is %u", spec->function,
+                 t->result_len, (unsigned)(RC_FRAME_MAX - 4096));
+        res->error = err;
+    } else {
+        res->status = RAYC__TASK_STATUS__STATUS_OK;
+        res->data.data = t->result;
+        res->data.len = t->has_result ? t->result_len : 0;
+    }
+out:
+    rc_free(args);
+    rc_free(lens);
+}
+
+int main(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    rayc_task_t t;
+    memset(&t, 0, sizeof(t));
+    int code = 0;
+    for (;;) {
+        uint8_t *frame;
+        size_t len;
+        rc_err_t rc = rc_frame_read_fd(REQ_FD, &frame, &len, NULL);
+        if (rc == RC_ECLOSED) break;
+        if (rc != RC_OK) {
+            if (rc == RC_ETOOBIG)
+                fprintf(stderr,
+                        "rayc-executor[%d]: request frame longer than %u bytes: the stream is "
+                        "corrupt; exiting\n",
+                        (int)getpid(), (unsigned)RC_FRAME_MAX);
+            else
+                fprintf(stderr, "rayc-executor[%d]: cannot read a request on fd %d: %s%s%s\n",
+                        (int)getpid(), REQ_FD, rc_strerror(rc), rc == RC_EIO ? ": " : "",
+                        rc == RC_EIO ? strerror(errno) : "");
+            code = 1;
+            break;
+        }
+        Rayc__ExecRequest *req = rayc__exec_request__unpack(NULL, len, frame);
+        rc_free(frame);
+        if (!req) {
+            fprintf(stderr, "rayc-executor[%d]: undecodable ExecRequest frame; exiting\n",
+                    (int)getpid());
+            code = 1;
+            break;
+        }
+        Rayc__TaskResult res;
+        char err[2048];
+        rayc__task_result__init(&res);
+        run(req, &t, &res, err, sizeof(err));
+        size_t n = rayc__task_result__get_packed_size(&res);
+        uint8_t *out = rc_malloc(n ? n : 1);
+        rayc__task_result__pack(&res, out);
+        rc_task_end(&t);
+        rayc__exec_request__free_unpacked(req, NULL);
+        rc = rc_frame_write_fd(RES_FD, out, n);
+        rc_free(out);
+        if (rc != RC_OK) {
+            fprintf(stderr, "rayc-executor[%d]: cannot write a result on fd %d: %s\n",
+                    (int)getpid(), RES_FD, strerror(errno));
+            code = 1;
+            break;
+        }
+    }
+    rc_task_close(&t);
+    caches_free();
+    return code;
+}

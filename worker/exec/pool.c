@@ -1,0 +1,548 @@
+/* pool.c — executors and command tasks on the node's slots (see pool.h). */
+#include "pool.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "cmd.h"
+#include "frame.h"
+#include "log.h"
+
+#define COMP              "exec"
+#define SPAWN_BACKOFF_MIN 100
+#define SPAWN_BACKOFF_MAX 10000
+
+typedef struct ex ex_t;
+
+typedef struct task {
+    struct task *next, *prev;
+    rc_exec_pool_t *p;
+    uint8_t *id;
+    size_t idlen;
+    uint32_t attempt;
+    int is_cmd;
+    uint8_t *frame; /* function: the framed ExecRequest */
+    size_t framelen;
+    ex_t *ex;           /* function: the executor running it; NULL while queued */
+    rc_exec_cmd_t *cmd; /* command: its runner */
+    int cancelled;
+    int kill_status; /* kill_all: the status to report instead */
+    char *kill_msg;
+} task_t;
+
+struct ex {
+    ex_t *next;
+    rc_exec_pool_t *p;
+    uv_process_t proc;
+    uv_pipe_t in, out; /* in: our writes, its fd 3; out: its fd 4, our reads */
+    rc_frame_reader_t rd;
+    task_t *cur;
+    int pid, exited, dead, handles, had_task;
+};
+
+typedef struct {
+    uv_write_t req;
+    uint8_t data[];
+} wreq_t;
+
+struct rc_exec_pool {
+    uv_loop_t *loop;
+    rc_exec_pool_config_t cfg;
+    char *exe;
+    rc_exec_done_fn done;
+    void *arg;
+    task_t *head, *tail; /* every task, in submission order */
+    size_t ntasks;
+    ex_t *exs;
+    size_t nlive; /* executors not dead */
+    uv_timer_t spawn_timer;
+    uint64_t backoff_ms, next_spawn_at;
+    int closing, timer_closed, closed_called;
+    void (*closed)(void *);
+    void *closed_arg;
+};
+
+static void dispatch(rc_exec_pool_t *p);
+
+static uint64_t now_ms(void)
+{
+    return uv_hrtime() / 1000000u;
+}
+
+static void check_closed(rc_exec_pool_t *p)
+{
+    if (!p->closing || p->closed_called || p->ntasks || p->exs || !p->timer_closed) return;
+    p->closed_called = 1;
+    if (p->closed) p->closed(p->closed_arg);
+}
+
+/* Unlinks and frees t, then hands res to the owner. */
+static void finish_task(rc_exec_pool_t *p, task_t *t, rc_exec_result_t *res)
+{
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        p->head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    else
+        p->tail = t->prev;
+    p->ntasks--;
+    if (t->ex && t->ex->cur == t) t->ex->cur = NULL;
+    rc_free(t->id);
+    rc_free(t->frame);
+    rc_free(t->kill_msg);
+    rc_free(t);
+    p->done(p->arg, res);
+}
+
+static rc_exec_result_t *result_for(task_t *t, int status)
+{
+    ProtobufCBinaryData id = {t->idlen, t->id};
+    return rc_exec_result_new(&id, t->attempt, status);
+}
+
+static void ex_free_if_done(ex_t *e)
+{
+    if (!e->exited || e->handles > 0) return;
+    rc_exec_pool_t *p = e->p;
+    for (ex_t **pp = &p->exs; *pp; pp = &(*pp)->next)
+        if (*pp == e) {
+            *pp = e->next;
+            break;
+        }
+    rc_frame_reader_free(&e->rd);
+    rc_free(e);
+    check_closed(p);
+}
+
+static void on_ex_closed(uv_handle_t *h)
+{
+    ex_t *e = h->data;
+    e->handles--;
+    ex_free_if_done(e);
+}
+
+/* The executor is unusable: kill it, report its task, replace it later. */
+static void ex_die(ex_t *e, const char *why)
+{
+    if (e->dead) return;
+    rc_exec_pool_t *p = e->p;
+    e->dead = 1;
+    p->nlive--;
+    if (!e->exited) kill(e->pid, SIGKILL);
+    uv_close((uv_handle_t *)&e->in, on_ex_closed);
+    uv_close((uv_handle_t *)&e->out, on_ex_closed);
+    if (!e->had_task && !p->closing) {
+        /* Died before doing anything: something is wrong with the program
+         * or the machine; slow down. */
+        p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : SPAWN_BACKOFF_MIN;
+        if (p->backoff_ms > SPAWN_BACKOFF_MAX) p->backoff_ms = SPAWN_BACKOFF_MAX;
+        p->next_spawn_at = now_ms() + p->backoff_ms;
+        rc_log_warn(COMP, "executor pid=%d died before running a task (%s); next start in %llu ms",
+                    e->pid, why, (unsigned long long)p->backoff_ms);
+    }
+    task_t *t = e->cur;
+    if (t) {
+        e->cur = NULL;
+        rc_exec_result_t *r;
+        if (t->kill_status) {
+            r = result_for(t, t->kill_status);
+            rc_exec_result_error(r, "%s", t->kill_msg);
+        } else if (t->cancelled) {
+            r = result_for(t, RAYC__TASK_STATUS__STATUS_CANCELLED);
+            rc_exec_result_error(r, "task cancelled (its executor was killed)");
+        } else {
+            r = result_for(t, RAYC__TASK_STATUS__STATUS_WORKER_DIED);
+            rc_exec_result_error(r,
+                                 "the executor process (pid %d) running this task died: %s; see "
+                                 "the node's task log",
+                                 e->pid, why);
+            rc_log_warn(COMP, "executor pid=%d died while running a task: %s", e->pid, why);
+        }
+        finish_task(p, t, r);
+    }
+    if (!p->closing) dispatch(p);
+}
+
+static void on_ex_exit(uv_process_t *proc, int64_t status, int sig)
+{
+    ex_t *e = proc->data;
+    char why[128];
+    e->exited = 1;
+    if (sig)
+        snprintf(why, sizeof(why), "killed by signal %d (%s)", sig, strsignal(sig));
+    else
+        snprintf(why, sizeof(why), "exited with status %lld", (long long)status);
+    ex_die(e, why);
+    uv_close((uv_handle_t *)&e->proc, on_ex_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    static char scratch[64 * 1024];
+    (void)h;
+    (void)suggested;
+    buf->base = scratch;
+    buf->len = sizeof(scratch);
+}
+
+static void on_ex_result(ex_t *e, const uint8_t *msg, size_t len)
+{
+    rc_exec_pool_t *p = e->p;
+    task_t *t = e->cur;
+    Rayc__TaskResult *tr = rayc__task_result__unpack(NULL, len, msg);
+    if (!tr || !t) {
+        if (tr) rayc__task_result__free_unpacked(tr, NULL);
+        ex_die(e, !tr ? "it sent an undecodable result" : "it sent a result nobody asked for");
+        return;
+    }
+    p->backoff_ms = 0;
+    rc_exec_result_t *r = result_for(t, (int)tr->status);
+    if (t->cancelled) {
+        r->status = RAYC__TASK_STATUS__STATUS_CANCELLED;
+        rc_exec_result_error(r, "task cancelled (it ran to completion first)");
+    } else {
+        if (tr->data.len) {
+            r->data = rc_malloc(tr->data.len);
+            memcpy(r->data, tr->data.data, tr->data.len);
+            r->len = tr->data.len;
+        }
+        if (tr->status != RAYC__TASK_STATUS__STATUS_OK)
+            rc_exec_result_error(r, "%s", tr->error && *tr->error ? tr->error : "task failed");
+    }
+    rayc__task_result__free_unpacked(tr, NULL);
+    e->cur = NULL;
+    finish_task(p, t, r);
+}
+
+static void on_ex_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    ex_t *e = s->data;
+    if (e->dead) return;
+    if (n < 0) {
+        ex_die(e, n == UV_EOF ? "its result pipe closed" : uv_strerror((int)n));
+        return;
+    }
+    if (n == 0) return;
+    if (rc_frame_reader_feed(&e->rd, buf->base, (size_t)n) != RC_OK) {
+        ex_die(e, "out of memory for its results");
+        return;
+    }
+    for (;;) {
+        const uint8_t *msg;
+        size_t len;
+        rc_err_t rc = rc_frame_reader_next(&e->rd, &msg, &len);
+        if (rc == RC_EAGAIN) break;
+        if (rc != RC_OK) {
+            rc_log_error(COMP, "executor pid=%d sent a frame of %u bytes (limit %u): killing it",
+                         e->pid, (unsigned)e->rd.bad, (unsigned)RC_FRAME_MAX);
+            ex_die(e, "it sent an oversized frame");
+            return;
+        }
+        on_ex_result(e, msg, len);
+        if (e->dead) return;
+    }
+    if (!e->cur) dispatch(e->p);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+    ex_t *e = req->data;
+    rc_free(req);
+    if (status != 0 && status != UV_ECANCELED && !e->dead) ex_die(e, "cannot write its request");
+}
+
+static void on_spawn_timer(uv_timer_t *t)
+{
+    dispatch(t->data);
+}
+
+/* Starts one executor; NULL on failure (logged, backoff applied). */
+static ex_t *ex_spawn(rc_exec_pool_t *p, char *err, size_t cap)
+{
+    ex_t *e = rc_calloc(1, sizeof(*e));
+    e->p = p;
+    rc_frame_reader_init(&e->rd);
+    uv_pipe_init(p->loop, &e->in, 0);
+    uv_pipe_init(p->loop, &e->out, 0);
+    e->in.data = e->out.data = e->proc.data = e;
+    uv_stdio_container_t stdio[5];
+    stdio[0].flags = UV_IGNORE;
+    for (int i = 1; i <= 2; i++) {
+        if (p->cfg.env.log_fd >= 0) {
+            stdio[i].flags = UV_INHERIT_FD;
+            stdio[i].data.fd = p->cfg.env.log_fd;
+        } else {
+            stdio[i].flags = UV_IGNORE;
+        }
+    }
+    stdio[3].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+    stdio[3].data.stream = (uv_stream_t *)&e->in;
+    stdio[4].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+    stdio[4].data.stream = (uv_stream_t *)&e->out;
+    char *args[2] = {p->exe, NULL};
+    uv_process_options_t o;
+    memset(&o, 0, sizeof(o));
+    o.exit_cb = on_ex_exit;
+    o.file = p->exe;
+    o.args = args;
+    o.env = p->cfg.env.env;
+    o.cwd = p->cfg.env.cwd;
+    o.stdio_count = 5;
+    o.stdio = stdio;
+    int rc = uv_spawn(p->loop, &e->proc, &o);
+    if (rc != 0) {
+        snprintf(err, cap, "cannot start the executor %s: %s", p->exe, uv_strerror(rc));
+        p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : SPAWN_BACKOFF_MIN;
+        if (p->backoff_ms > SPAWN_BACKOFF_MAX) p->backoff_ms = SPAWN_BACKOFF_MAX;
+        p->next_spawn_at = now_ms() + p->backoff_ms;
+        /* Free through the close callbacks, as libuv requires. */
+        e->exited = 1;
+        e->dead = 1;
+        e->handles = 3;
+        e->next = p->exs;
+        p->exs = e;
+        uv_close((uv_handle_t *)&e->in, on_ex_closed);
+        uv_close((uv_handle_t *)&e->out, on_ex_closed);
+        uv_close((uv_handle_t *)&e->proc, on_ex_closed);
+        return NULL;
+    }
+    e->pid = e->proc.pid;
+    e->handles = 3;
+    e->next = p->exs;
+    p->exs = e;
+    p->nlive++;
+    uv_read_start((uv_stream_t *)&e->out, on_alloc, on_ex_read);
+    rc_log_debug(COMP, "executor started pid=%d", e->pid);
+    return e;
+}
+
+static void ex_run(ex_t *e, task_t *t)
+{
+    wreq_t *w = rc_malloc(sizeof(*w) + t->framelen);
+    memcpy(w->data, t->frame, t->framelen);
+    w->req.data = e;
+    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)t->framelen);
+    e->cur = t;
+    e->had_task = 1;
+    t->ex = e;
+    int rc = uv_write(&w->req, (uv_stream_t *)&e->in, &b, 1, on_written);
+    if (rc != 0) {
+        rc_free(w);
+        ex_die(e, uv_strerror(rc));
+    }
+}
+
+/* Hands queued function tasks to idle executors, starting executors as
+ * needed (and allowed by the backoff). */
+static void dispatch(rc_exec_pool_t *p)
+{
+    if (p->closing) return;
+    for (task_t *t = p->head, *next; t; t = next) {
+        next = t->next;
+        if (t->is_cmd || t->ex) continue;
+        ex_t *idle = NULL;
+        for (ex_t *e = p->exs; e && !idle; e = e->next)
+            if (!e->dead && !e->cur) idle = e;
+        if (!idle) {
+            if (p->nlive >= p->cfg.slots) return;
+            uint64_t now = now_ms();
+            if (now < p->next_spawn_at) {
+                if (!uv_is_active((uv_handle_t *)&p->spawn_timer))
+                    uv_timer_start(&p->spawn_timer, on_spawn_timer, p->next_spawn_at - now, 0);
+                return;
+            }
+            char err[512];
+            idle = ex_spawn(p, err, sizeof(err));
+            if (!idle) {
+                rc_log_error(COMP, "%s", err);
+                if (p->nlive == 0) {
+                    /* Nothing can run them: give them back to the head. */
+                    for (task_t *q = p->head, *qn; q; q = qn) {
+                        qn = q->next;
+                        if (q->is_cmd || q->ex) continue;
+                        rc_exec_result_t *r = result_for(q, RAYC__TASK_STATUS__STATUS_WORKER_DIED);
+                        rc_exec_result_error(r, "%s (check the rayc installation on this node)",
+                                             err);
+                        finish_task(p, q, r);
+                    }
+                }
+                return;
+            }
+        }
+        ex_run(idle, t);
+        /* ex_run may have killed the executor and so changed the list. */
+        next = p->head;
+    }
+}
+
+static void on_cmd_done(void *arg, rc_exec_result_t *res)
+{
+    task_t *t = arg;
+    rc_exec_pool_t *p = t->p;
+    t->cmd = NULL;
+    finish_task(p, t, res);
+    check_closed(p);
+}
+
+rc_exec_pool_t *rc_exec_pool_new(uv_loop_t *loop, const rc_exec_pool_config_t *cfg,
+                                 rc_exec_done_fn done, void *arg)
+{
+    rc_exec_pool_t *p = rc_calloc(1, sizeof(*p));
+    p->loop = loop;
+    p->cfg = *cfg;
+    if (p->cfg.slots < 1) p->cfg.slots = 1;
+    p->exe = rc_strdup(cfg->executor_path);
+    p->cfg.executor_path = p->exe;
+    p->done = done;
+    p->arg = arg;
+    uv_timer_init(loop, &p->spawn_timer);
+    p->spawn_timer.data = p;
+    return p;
+}
+
+size_t rc_exec_pool_slots(const rc_exec_pool_t *p)
+{
+    return p->cfg.slots;
+}
+
+size_t rc_exec_pool_free_slots(const rc_exec_pool_t *p)
+{
+    return p->closing || p->ntasks >= p->cfg.slots ? 0 : p->cfg.slots - p->ntasks;
+}
+
+size_t rc_exec_pool_running(const rc_exec_pool_t *p)
+{
+    return p->ntasks;
+}
+
+size_t rc_exec_pool_executors(const rc_exec_pool_t *p)
+{
+    return p->nlive;
+}
+
+void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec)
+{
+    task_t *t = rc_calloc(1, sizeof(*t));
+    t->p = p;
+    if (spec->task_id.len) {
+        t->id = rc_malloc(spec->task_id.len);
+        memcpy(t->id, spec->task_id.data, spec->task_id.len);
+        t->idlen = spec->task_id.len;
+    }
+    t->attempt = spec->attempt;
+    t->is_cmd = spec->kind == RAYC__TASK_KIND__TASK_COMMAND;
+    t->prev = p->tail;
+    if (p->tail)
+        p->tail->next = t;
+    else
+        p->head = t;
+    p->tail = t;
+    p->ntasks++;
+    if (p->closing) {
+        rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_WORKER_DIED);
+        rc_exec_result_error(r, "the worker is shutting down");
+        finish_task(p, t, r);
+        return;
+    }
+    if (t->is_cmd) {
+        char err[1024];
+        if (rc_exec_cmd_start(p->loop, spec, &p->cfg.env, on_cmd_done, t, &t->cmd, err,
+                              sizeof(err)) != RC_OK) {
+            rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_APP_ERROR);
+            rc_exec_result_error(r, "%s", err);
+            r->exit_code = 127; /* as a shell says "command not found" */
+            finish_task(p, t, r);
+        }
+        return;
+    }
+    Rayc__ExecRequest req;
+    rayc__exec_request__init(&req);
+    req.spec = (Rayc__TaskSpec *)spec;
+    size_t n = rayc__exec_request__get_packed_size(&req);
+    if (n > RC_FRAME_MAX) {
+        rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_OBJECT_TOO_LARGE);
+        rc_exec_result_error(r, "task arguments of %zu bytes exceed the executor limit of %u", n,
+                             (unsigned)RC_FRAME_MAX);
+        finish_task(p, t, r);
+        return;
+    }
+    t->frame = rc_malloc(n + 4);
+    t->framelen = n + 4;
+    t->frame[0] = (uint8_t)n;
+    t->frame[1] = (uint8_t)(n >> 8);
+    t->frame[2] = (uint8_t)(n >> 16);
+    t->frame[3] = (uint8_t)(n >> 24);
+    rayc__exec_request__pack(&req, t->frame + 4);
+    dispatch(p);
+}
+
+int rc_exec_pool_cancel(rc_exec_pool_t *p, const uint8_t *task_id, size_t len, int force)
+{
+    for (task_t *t = p->head; t; t = t->next) {
+        if (!rc_exec_id_eq(t->id, t->idlen, task_id, len)) continue;
+        if (t->is_cmd) {
+            rc_exec_cmd_cancel(t->cmd, force);
+        } else if (!t->ex) {
+            rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_CANCELLED);
+            rc_exec_result_error(r, "task cancelled before it started");
+            finish_task(p, t, r);
+        } else {
+            t->cancelled = 1;
+            /* SIGINT only sets the executor's flag; SIGKILL ends it. */
+            kill(t->ex->pid, force ? SIGKILL : SIGINT);
+        }
+        return 1;
+    }
+    return 0;
+}
+
+void rc_exec_pool_kill_all(rc_exec_pool_t *p, const char *msg)
+{
+    for (task_t *t = p->head, *next; t; t = next) {
+        next = t->next;
+        if (t->is_cmd) {
+            rc_exec_cmd_kill(t->cmd, RAYC__TASK_STATUS__STATUS_WORKER_DIED, msg);
+        } else if (!t->ex) {
+            rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_WORKER_DIED);
+            rc_exec_result_error(r, "%s", msg);
+            finish_task(p, t, r);
+        } else if (!t->kill_status) {
+            t->kill_status = RAYC__TASK_STATUS__STATUS_WORKER_DIED;
+            t->kill_msg = rc_strdup(msg);
+            kill(t->ex->pid, SIGKILL);
+        }
+    }
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    rc_exec_pool_t *p = h->data;
+    p->timer_closed = 1;
+    check_closed(p);
+}
+
+void rc_exec_pool_close(rc_exec_pool_t *p, void (*closed)(void *), void *arg)
+{
+    if (p->closing) return;
+    rc_exec_pool_kill_all(p, "the worker is shutting down");
+    p->closing = 1;
+    p->closed = closed;
+    p->closed_arg = arg;
+    for (ex_t *e = p->exs, *next; e; e = next) {
+        next = e->next;
+        /* Idle ones end with SIGKILL too: they hold nothing worth a goodbye. */
+        if (!e->dead) ex_die(e, "shutting down");
+    }
+    uv_close((uv_handle_t *)&p->spawn_timer, on_timer_closed);
+}
+
+void rc_exec_pool_free(rc_exec_pool_t *p)
+{
+    if (!p) return;
+    rc_free(p->exe);
+    rc_free(p);
+}

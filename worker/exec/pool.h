@@ -1,0 +1,54 @@
+/* pool.h — the node's task slots: a pool of reused rayc-executor processes for
+ * function tasks, and command tasks (cmd.h), all drawing on one set of slots.
+ *
+ * Owns: the executors (spawned lazily, at most `slots`, each running one task
+ * at a time over the frames of frame.h), the running command runners, and the
+ * queue of function tasks waiting for an executor to start.
+ *
+ * Contract: rc_exec_pool_submit takes a slot at once (call it only while
+ * rc_exec_pool_free_slots() > 0); the slot is free again when the task's
+ * result is handed to the done callback (exactly once per submitted task).
+ * An executor that dies while running a task reports STATUS_WORKER_DIED (the
+ * head retries it) and is replaced; executors that die before taking any task
+ * make the next start wait (100 ms doubling to 10 s), so a broken executor
+ * binary cannot cause a spawn storm. Cancel of a function task: force kills
+ * its executor; non-force lets it finish (a C function cannot be interrupted)
+ * and reports CANCELLED. */
+#ifndef RC_EXEC_POOL_H
+#define RC_EXEC_POOL_H
+
+#include <stddef.h>
+
+#include <uv.h>
+
+#include "exec.h"
+
+typedef struct rc_exec_pool rc_exec_pool_t;
+
+typedef struct {
+    const char *executor_path; /* the rayc-executor program */
+    size_t slots;              /* >= 1 */
+    rc_exec_env_t env;         /* borrowed; must outlive the pool */
+} rc_exec_pool_config_t;
+
+rc_exec_pool_t *rc_exec_pool_new(uv_loop_t *loop, const rc_exec_pool_config_t *cfg,
+                                 rc_exec_done_fn done, void *arg);
+size_t rc_exec_pool_slots(const rc_exec_pool_t *p);
+size_t rc_exec_pool_free_slots(const rc_exec_pool_t *p);
+size_t rc_exec_pool_running(const rc_exec_pool_t *p);
+/* Executor processes alive now. */
+size_t rc_exec_pool_executors(const rc_exec_pool_t *p);
+/* Starts (or queues) one task; spec is copied as needed. A command that
+ * cannot start reports its APP_ERROR through done before this returns. */
+void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec);
+/* Cancels a task of this pool: 1 when found. A queued task reports
+ * CANCELLED through done before this returns. */
+int rc_exec_pool_cancel(rc_exec_pool_t *p, const uint8_t *task_id, size_t len, int force);
+/* Kills every task: each reports STATUS_WORKER_DIED with msg. */
+void rc_exec_pool_kill_all(rc_exec_pool_t *p, const char *msg);
+/* Kills every task (reported as by kill_all), stops the executors and closes
+ * every handle; closed(arg) runs when the pool may be freed. */
+void rc_exec_pool_close(rc_exec_pool_t *p, void (*closed)(void *), void *arg);
+void rc_exec_pool_free(rc_exec_pool_t *p);
+
+#endif
