@@ -25,7 +25,7 @@
 #define PULL_TIMEOUT_MS 1000
 #define PULL_STUCK_MS   (PULL_TIMEOUT_MS + 10000) /* an unanswered poll: connection dead */
 #define BATCH_MAX       256
-#define BATCH_EVERY_MS  1
+#define BATCH_EVERY_MS  0
 #define RETRY_MIN_MS    100
 #define RETRY_MAX_MS    2000
 #define DRAIN_DEFAULT_S 30
