@@ -83,3 +83,24 @@ int getpid_task(rayc_task_t *t)
     int n = snprintf(buf, sizeof(buf), "%d", (int)getpid());
     return rayc_task_return(t, buf, (size_t)n);
 }
+
+/* Sleeps the milliseconds in its first argument (decimal text), then returns its
+ * second argument: distinct values that take a while, for fault tests. */
+int slow_echo(rayc_task_t *t)
+{
+    if (rayc_task_nargs(t) != 2) return rayc_task_fail(t, "slow_echo: needs (ms, value)"), 1;
+    sleep_ms(t);
+    size_t len;
+    const void *p = rayc_task_arg(t, 1, &len);
+    return rayc_task_return(t, p, len);
+}
+
+/* Sleeps the milliseconds in its first argument, then returns the node id
+ * ($RAY_NODE_ID) it ran on: where the scheduler put it. */
+int node_after_ms(rayc_task_t *t)
+{
+    sleep_ms(t);
+    const char *id = getenv("RAY_NODE_ID");
+    if (!id) return rayc_task_fail(t, "RAY_NODE_ID is not set in the executor"), 1;
+    return rayc_task_return(t, id, strlen(id));
+}
