@@ -4,7 +4,9 @@
 # shows `rayc status`, talks to the GCS with redis-cli, and leaves the cluster
 # running (`build/bin/rayc stop` ends it).
 #
-# Tasks, jobs and the dashboard join this demo as their issues land.
+# Then it runs the SDK example (Monte-Carlo pi: 100 tasks fanned out over the
+# workers and a reduce task over their results). Jobs and the dashboard join
+# this demo as their issues land.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -37,6 +39,11 @@ echo "\$ rayc start --address=127.0.0.1:$PORT --num-cpus 2 --group cpu   (twice:
 echo
 echo "\$ rayc status --address 127.0.0.1:$PORT"
 "$RAYC" status --address "127.0.0.1:$PORT"
+
+echo
+echo "\$ RAY_ADDRESS=127.0.0.1:$PORT build/bin/rayc-example-montecarlo --tasks 100 --samples 1000000"
+RAY_ADDRESS="127.0.0.1:$PORT" "$top/build/bin/rayc-example-montecarlo" --tasks 100 --samples 1000000
+echo "task counts on the head: $(redis-cli -p "$PORT" TASK.STATS)"
 
 echo
 echo "--- the GCS speaks the Redis protocol:"

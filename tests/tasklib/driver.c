@@ -238,6 +238,8 @@ static int cmd_killtest(long n)
     }
     CHECK(bad == 0, "%ld of %ld results wrong after the kill", bad, n);
     printf("ok %ld results by value after a worker was killed\n", n);
+    free(refs);
+    free(vals);
     return 0;
 }
 
@@ -289,6 +291,8 @@ static int cmd_spread(long n, const char *ms)
         rayc_value_free(&vals[i]);
     }
     for (int k = 0; k < nn; k++) printf("node %s %ld\n", nodes[k], counts[k]);
+    free(refs);
+    free(vals);
     return 0;
 }
 
