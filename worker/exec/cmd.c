@@ -53,16 +53,6 @@ static void on_closed(uv_handle_t *h)
         rc_exec_result_free(res); /* a failed start: nobody is told */
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-    static char scratch[64 * 1024];
-    (void)h;
-    (void)suggested;
-    /* One loop thread: a static buffer is enough, data is consumed at once. */
-    buf->base = scratch;
-    buf->len = sizeof(scratch);
-}
-
 static void log_write(int fd, const char *p, size_t n)
 {
     while (fd >= 0 && n > 0) {
@@ -225,8 +215,8 @@ rc_err_t rc_exec_cmd_start(uv_loop_t *loop, const Rayc__TaskSpec *spec, const rc
     c->pid = c->proc.pid;
     c->out_open = c->err_open = 1;
     c->handles = 4;
-    uv_read_start((uv_stream_t *)&c->out, on_alloc, on_read);
-    uv_read_start((uv_stream_t *)&c->err, on_alloc, on_read);
+    uv_read_start((uv_stream_t *)&c->out, rc_exec_scratch_alloc, on_read);
+    uv_read_start((uv_stream_t *)&c->err, rc_exec_scratch_alloc, on_read);
     *out = c;
     return RC_OK;
 }

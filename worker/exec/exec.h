@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "task.pb-c.h"
 
 /* The last bytes of a command's stdout kept as its result. */
@@ -55,6 +57,10 @@ char **rc_exec_env_new(const char *const *extra, size_t nextra);
 void rc_exec_env_free(char **env);
 
 /* 1 when the two ids are the same bytes. */
+/* uv_alloc_cb for pipes whose bytes are consumed inside the read callback: one
+ * static scratch buffer, as everything here runs on the agent's one loop thread. */
+void rc_exec_scratch_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+
 int rc_exec_id_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 #endif

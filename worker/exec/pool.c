@@ -180,15 +180,6 @@ static void on_ex_exit(uv_process_t *proc, int64_t status, int sig)
     uv_close((uv_handle_t *)&e->proc, on_ex_closed);
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-    static char scratch[64 * 1024];
-    (void)h;
-    (void)suggested;
-    buf->base = scratch;
-    buf->len = sizeof(scratch);
-}
-
 static void on_ex_result(ex_t *e, const uint8_t *msg, size_t len)
 {
     rc_exec_pool_t *p = e->p;
@@ -315,7 +306,7 @@ static ex_t *ex_spawn(rc_exec_pool_t *p, char *err, size_t cap)
     e->next = p->exs;
     p->exs = e;
     p->nlive++;
-    uv_read_start((uv_stream_t *)&e->out, on_alloc, on_ex_read);
+    uv_read_start((uv_stream_t *)&e->out, rc_exec_scratch_alloc, on_ex_read);
     rc_log_debug(COMP, "executor started pid=%d", e->pid);
     return e;
 }
