@@ -1,10 +1,12 @@
 /* plane.c — task records, objects, classes, nodes and every state change of a
  * task (see tasks.h and plane.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
@@ -307,15 +309,89 @@ static int assign(rc_task_plane_t *p, task_t *t, uint32_t slot)
     return 1;
 }
 
+/* Pipelining. Without it a node only ever holds as many tasks as its free
+ * resources allow, so each pull → run → TASK.DONE → place round trip moves at
+ * most that many tasks and short tasks leave the cluster idle between trips.
+ * When no node has room, a plain DEFAULT task (no affinity, group or SPREAD,
+ * which keep their exact placement; commands neither) is queued ahead of its resources on the
+ * least loaded ALIVE node whose totals fit it, up to a window per node; the
+ * agent keeps it in a local queue until an executor is free. It takes over the
+ * resources of a task of that node as one ends (promote()). */
+static uint32_t prefetch_window(const rc_task_plane_t *p, const tnode_t *n)
+{
+    int64_t cpus = n->total.cpu / RC_RES_SCALE;
+    if (p->prefetch_per_cpu == 0) return 0;
+    if (cpus < 1) cpus = 1;
+    int64_t w = cpus * p->prefetch_per_cpu;
+    return w < 4 ? 4 : w > 256 ? 256 : (uint32_t)w;
+}
+
+static int prefetch(rc_task_plane_t *p, tclass_t *c, task_t *t)
+{
+    /* Commands start a process each as they arrive: only function tasks queue
+     * on a node (in its executor pool's FIFO). */
+    if (c->strategy != RC_SCHED_DEFAULT || c->group || (t->flags & F_COMMAND)) return 0;
+    tnode_t *best = NULL;
+    size_t best_load = SIZE_MAX;
+    for (size_t i = 0; i < p->nslots; i++) {
+        tnode_t *n = p->byslot[i];
+        if (!n || n->state != RC_NODE_ALIVE || n->nprefetch >= prefetch_window(p, n)) continue;
+        /* GPU nodes are for GPU tasks, as in placement. */
+        if (c->res.gpu == 0 && n->total.gpu > 0) continue;
+        if (!rc_res_fits(&c->res, &n->total)) continue;
+        size_t load = n->queued.n + n->running.n;
+        if (load < best_load) {
+            best = n;
+            best_load = load;
+        }
+    }
+    if (!best) return 0;
+    class_remove(p, c, t);
+    t->flags |= F_PREFETCH;
+    best->nprefetch++;
+    t->node = best;
+    t->ran_on = best->id;
+    set_state(p, t, RC_TASK_SUBMITTED_TO_WORKER);
+    q_push(&best->queued, t);
+    wake_node(p, best);
+    return 1;
+}
+
+/* n just got resources back: the first prefetched task of n that fits takes them. */
+static int promote_in(rc_task_plane_t *p, tnode_t *n, tqueue_t *q)
+{
+    for (task_t *t = q->head; t; t = t->next) {
+        if (!(t->flags & F_PREFETCH)) continue;
+        if (rc_sched_acquire(p->sched, n->slot, &t->cls->res) != RC_OK) continue;
+        (void)rc_res_add(&n->used, &t->cls->res);
+        t->flags &= (uint8_t)~F_PREFETCH;
+        n->nprefetch--;
+        return 1;
+    }
+    return 0;
+}
+
+static void promote(rc_task_plane_t *p, tnode_t *n)
+{
+    /* Pulled ones first: the worker is closest to running them. */
+    if (n->nprefetch && !promote_in(p, n, &n->running)) (void)promote_in(p, n, &n->queued);
+}
+
 /* Takes t off its node (SUBMITTED_TO_WORKER or RUNNING), giving back its resources. */
 static void unassign(rc_task_plane_t *p, task_t *t)
 {
     tnode_t *n = t->node;
     if (!n) return;
     q_remove(t->state == RC_TASK_RUNNING ? &n->running : &n->queued, t);
+    t->node = NULL;
+    if (t->flags & F_PREFETCH) {
+        t->flags &= (uint8_t)~F_PREFETCH;
+        n->nprefetch--;
+        return;
+    }
     (void)rc_sched_release(p->sched, n->slot, &t->cls->res);
     (void)rc_res_sub(&n->used, &t->cls->res);
-    t->node = NULL;
+    if (n->state == RC_NODE_ALIVE) promote(p, n);
     p->released = 1;
 }
 
@@ -337,7 +413,7 @@ static int place_head(rc_task_plane_t *p, tclass_t *c)
         class_push(p, c, t); /* the view and the node list disagree: wait */
         return 0;
     }
-    case RC_SCHED_FEASIBLE: class_set_infeasible(p, c, 0); return 0;
+    case RC_SCHED_FEASIBLE: class_set_infeasible(p, c, 0); return prefetch(p, c, t);
     case RC_SCHED_INFEASIBLE: class_set_infeasible(p, c, 1); return 0;
     case RC_SCHED_FAILED:
     default: {
@@ -630,7 +706,8 @@ int rc_plane_submit(rc_task_plane_t *p, const void *spec, const uint8_t *raw, si
     t->spec_len = (uint32_t)rawlen;
     memcpy(t->data, raw, rawlen);
     t->retries_left = s->max_retries < 0 ? DEFAULT_RETRIES : s->max_retries;
-    t->flags = F_CLIENT_REF | (s->retry_exceptions ? F_RETRY_EXC : 0) | (nref ? F_REFARGS : 0);
+    t->flags = F_CLIENT_REF | (s->retry_exceptions ? F_RETRY_EXC : 0) | (nref ? F_REFARGS : 0) |
+               (s->kind == RAYC__TASK_KIND__TASK_COMMAND ? F_COMMAND : 0);
     t->name_len = (uint8_t)name_len;
     t->state = RC_TASK_PENDING_ARGS_AVAIL;
     t->cls = class_for(p, s);
@@ -1089,6 +1166,15 @@ rc_task_plane_t *rc_task_plane_new(uv_loop_t *loop, rc_node_table_t *nodes,
     rc_sched_opts_from_env(&so);
     p->sched = rc_sched_new(&so);
     p->loop = loop;
+    p->prefetch_per_cpu = 2;
+    const char *pf = getenv("RAYC_TASK_PREFETCH_PER_CPU");
+    if (pf && *pf) {
+        int64_t v;
+        if (rc_str_to_i64(pf, strlen(pf), &v) == RC_OK && v >= 0 && v <= 64)
+            p->prefetch_per_cpu = (uint32_t)v;
+        else
+            rc_log_warn("tasks", "ignoring RAYC_TASK_PREFETCH_PER_CPU=%s: use 0 (off) to 64", pf);
+    }
     p->nodes = nodes;
     p->publish = publish;
     p->publish_arg = publish_arg;

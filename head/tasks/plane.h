@@ -33,6 +33,8 @@ enum {
     F_RETRY_EXC = 1 << 1,  /* retry_exceptions */
     F_PUBLISHED = 1 << 2,  /* its TASK_INFEASIBLE event went out */
     F_REFARGS = 1 << 3,    /* some argument is a ref: the PullReply resolves it */
+    F_PREFETCH = 1 << 4,   /* placed on its node ahead of resources (see prefetch()) */
+    F_COMMAND = 1 << 5,    /* TASK_COMMAND */
 };
 
 /* Who waits for a task's result: dependents (PENDING_ARGS_AVAIL tasks) and
@@ -115,6 +117,7 @@ struct tnode {
     int32_t pid;
     rc_res_t total, used;
     tqueue_t queued, running;
+    uint32_t nprefetch; /* of queued + running, tasks holding no resources yet */
     tcancel_t *cancels;
     size_t ncancels, capcancels;
     waiter_t *puller;
@@ -140,6 +143,7 @@ struct waiter {
 
 struct rc_task_plane {
     uv_loop_t *loop;
+    uint32_t prefetch_per_cpu; /* RAYC_TASK_PREFETCH_PER_CPU (default 2; 0: off) */
     uv_timer_t timer;
     int timer_inited;
     rc_node_table_t *nodes;

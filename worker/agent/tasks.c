@@ -21,14 +21,15 @@
 #include "pool.h"
 #include "res.h"
 
-#define COMP            "tasks"
-#define PULL_TIMEOUT_MS 1000
-#define PULL_STUCK_MS   (PULL_TIMEOUT_MS + 10000) /* an unanswered poll: connection dead */
-#define BATCH_MAX       256
-#define BATCH_EVERY_MS  0
-#define RETRY_MIN_MS    100
-#define RETRY_MAX_MS    2000
-#define DRAIN_DEFAULT_S 30
+#define COMP              "tasks"
+#define PULL_TIMEOUT_MS   1000
+#define PULL_STUCK_MS     (PULL_TIMEOUT_MS + 10000) /* an unanswered poll: connection dead */
+#define BATCH_MAX         256
+#define BATCH_EVERY_MS    0
+#define RETRY_MIN_MS      100
+#define RETRY_MAX_MS      2000
+#define DRAIN_DEFAULT_S   30
+#define PREFETCH_PER_SLOT 2
 
 typedef enum { P_NONE, P_CONNECTING, P_AUTHING, P_IDLE, P_PULLING, P_WAIT } pull_state_t;
 
@@ -399,7 +400,13 @@ static void maybe_pull(rc_tasks_t *t)
         backoff(t, 1);
         return;
     }
-    size_t slots = rc_exec_pool_free_slots(t->pool);
+    /* Free executors plus a window of tasks queued in the pool's FIFO, matching the
+     * head's prefetch window (docs/protocol.md): the next task is at hand when an
+     * executor finishes, instead of one pull/done round trip away. */
+    size_t cap = rc_exec_pool_slots(t->pool), window = cap * PREFETCH_PER_SLOT;
+    if (window < 4) window = 4;
+    size_t have = rc_exec_pool_running(t->pool);
+    size_t slots = have < cap + window ? cap + window - have : 0;
     if (t->pstate != P_IDLE || slots == 0) return;
     char s_slots[24], s_timeout[24];
     snprintf(s_slots, sizeof(s_slots), "%zu", slots);

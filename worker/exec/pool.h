@@ -5,9 +5,11 @@
  * at a time over the frames of frame.h), the running command runners, and the
  * queue of function tasks waiting for an executor to start.
  *
- * Contract: rc_exec_pool_submit takes a slot at once (call it only while
- * rc_exec_pool_free_slots() > 0); the slot is free again when the task's
- * result is handed to the done callback (exactly once per submitted task).
+ * Contract: rc_exec_pool_submit takes a slot at once; the slot is free again
+ * when the task's result is handed to the done callback (exactly once per
+ * submitted task). Function tasks submitted beyond the free slots wait in the
+ * pool's FIFO for an executor (the agent keeps a prefetch window there);
+ * commands start at once, so submit one only while a slot is free.
  * An executor that dies while running a task reports STATUS_WORKER_DIED (the
  * head retries it) and is replaced; executors that die before taking any task
  * make the next start wait (100 ms doubling to 10 s), so a broken executor

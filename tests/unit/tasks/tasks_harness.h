@@ -89,6 +89,8 @@ static inline tf_t *tf_new(void)
     rc_node_opts_default(&o);
     f->nodes = rc_node_table_new(&o, NULL);
     rc_node_table_set_publish(f->nodes, tf_publish, f);
+    /* These tests pin down placement without pipelining; test_prefetch.c has it on. */
+    if (!getenv("RAYC_TASK_PREFETCH_PER_CPU")) setenv("RAYC_TASK_PREFETCH_PER_CPU", "0", 1);
     f->p = rc_task_plane_new(NULL, f->nodes, tf_publish, f);
     f->now = T0;
     return f;
