@@ -17,6 +17,10 @@
 #include "sched.h"
 #include "tasks.h"
 
+/* Default window of tasks queued on a node ahead of their resources, per CPU
+ * (see prefetch() in plane.c; the worker agent uses the same default). */
+#define RC_TASK_PREFETCH_PER_CPU_DEFAULT 32
+
 typedef struct task task_t;
 typedef struct tclass tclass_t;
 typedef struct tnode tnode_t;
@@ -143,7 +147,7 @@ struct waiter {
 
 struct rc_task_plane {
     uv_loop_t *loop;
-    uint32_t prefetch_per_cpu; /* RAYC_TASK_PREFETCH_PER_CPU (default 2; 0: off) */
+    uint32_t prefetch_per_cpu; /* RAYC_TASK_PREFETCH_PER_CPU (0: off) */
     uv_timer_t timer;
     int timer_inited;
     rc_node_table_t *nodes;

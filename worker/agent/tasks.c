@@ -29,7 +29,7 @@
 #define RETRY_MIN_MS      100
 #define RETRY_MAX_MS      2000
 #define DRAIN_DEFAULT_S   30
-#define PREFETCH_PER_SLOT 2
+#define PREFETCH_PER_SLOT 32 /* default of RAYC_TASK_PREFETCH_PER_CPU, as on the head */
 
 typedef enum { P_NONE, P_CONNECTING, P_AUTHING, P_IDLE, P_PULLING, P_WAIT } pull_state_t;
 
@@ -75,6 +75,7 @@ struct rc_tasks {
     void (*closed)(void *);
     void *closed_arg;
     int pool_closed;
+    size_t prefetch_per_slot;
 };
 
 static void maybe_pull(rc_tasks_t *t);
@@ -403,8 +404,8 @@ static void maybe_pull(rc_tasks_t *t)
     /* Free executors plus a window of tasks queued in the pool's FIFO, matching the
      * head's prefetch window (docs/protocol.md): the next task is at hand when an
      * executor finishes, instead of one pull/done round trip away. */
-    size_t cap = rc_exec_pool_slots(t->pool), window = cap * PREFETCH_PER_SLOT;
-    if (window < 4) window = 4;
+    size_t cap = rc_exec_pool_slots(t->pool), window = cap * t->prefetch_per_slot;
+    if (window < 4 && t->prefetch_per_slot) window = 4;
     size_t have = rc_exec_pool_running(t->pool);
     size_t slots = have < cap + window ? cap + window - have : 0;
     if (t->pstate != P_IDLE || slots == 0) return;
@@ -525,6 +526,15 @@ rc_tasks_t *rc_tasks_new(uv_loop_t *loop, struct rc_agent *agent, const rc_agent
     t->node_id = *node_id;
     rc_id_to_hex(node_id, t->node_hex);
     t->main_ac = main_ac;
+    t->prefetch_per_slot = PREFETCH_PER_SLOT;
+    const char *pf = getenv("RAYC_TASK_PREFETCH_PER_CPU");
+    if (pf && *pf) {
+        int64_t v;
+        if (rc_str_to_i64(pf, strlen(pf), &v) == RC_OK && v >= 0 && v <= 64)
+            t->prefetch_per_slot = (size_t)v;
+        else
+            rc_log_warn(COMP, "ignoring RAYC_TASK_PREFETCH_PER_CPU=%s: use 0 (off) to 64", pf);
+    }
     uv_timer_t *timers[3] = {&t->retry_timer, &t->flush_timer, &t->drain_timer};
     for (int i = 0; i < 3; i++) {
         uv_timer_init(loop, timers[i]);

@@ -10,10 +10,12 @@
  * later calls cost a lookup in a short list. A missing library or symbol is
  * the task's error (STATUS_APP_ERROR with dlerror's text), not the executor's.
  *
- * Cancellation: a C function cannot be interrupted safely, so SIGINT only sets
- * a flag; the running task finishes and is then reported CANCELLED. A force
- * cancel is the agent killing this process (SIGKILL). The flag also keeps a
- * Ctrl-C meant for a --block agent from killing its executors. */
+ * Cancellation: a C function cannot be interrupted safely, so SIGINT is caught
+ * and ignored: the running task finishes and the agent, which knows what it
+ * cancelled, reports it CANCELLED (the executor may already be running the
+ * next task of its pipe when the signal lands, so it must not decide). A force
+ * cancel is the agent killing this process (SIGKILL). Catching SIGINT also
+ * keeps a Ctrl-C meant for a --block agent from killing its executors. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
@@ -43,14 +45,12 @@ typedef struct sym {
     struct sym *next;
 } sym_t;
 
-static volatile sig_atomic_t g_cancel;
 static lib_t *g_libs;
 static sym_t *g_syms;
 
 static void on_sigint(int sig)
 {
     (void)sig;
-    g_cancel = 1;
 }
 
 static lib_t *lib_get(const char *path)
@@ -171,16 +171,11 @@ static void run(const Rayc__ExecRequest *req, rayc_task_t *t, Rayc__TaskResult *
         /* An empty oneof is an empty argument. */
         if (!args[i]) args[i] = "";
     }
-    g_cancel = 0;
     rc_task_begin(t, n, (const void *const *)args, lens);
     int rc = fn(t);
     fflush(stdout);
     fflush(stderr);
-    if (g_cancel) {
-        res->status = RAYC__TASK_STATUS__STATUS_CANCELLED;
-        snprintf(err, cap, "task cancelled");
-        res->error = err;
-    } else if (t->error) {
+    if (t->error) {
         res->error = t->error;
     } else if (rc != 0) {
         snprintf(err, cap, "function \"%s\" returned %d", spec->function, rc);
@@ -212,50 +207,75 @@ int main(void)
     rayc_task_t t;
     memset(&t, 0, sizeof(t));
     int code = 0;
+    /* Requests are read in bulk and results written in bulk: the agent may hand
+     * over several tasks at once (its per-executor pipeline), and answering a run
+     * of them with one write saves a context switch per task. Results still go
+     * out before this process blocks waiting for more work. */
+    rc_frame_reader_t rd;
+    rc_buf_t out = RC_BUF_INIT;
+    static uint8_t in[64 * 1024];
+    rc_frame_reader_init(&rd);
     for (;;) {
-        uint8_t *frame;
+        const uint8_t *msg;
         size_t len;
-        rc_err_t rc = rc_frame_read_fd(REQ_FD, &frame, &len, NULL);
-        if (rc == RC_ECLOSED) break;
-        if (rc != RC_OK) {
-            if (rc == RC_ETOOBIG)
-                fprintf(stderr,
-                        "rayc-executor[%d]: request frame longer than %u bytes: the stream is "
-                        "corrupt; exiting\n",
-                        (int)getpid(), (unsigned)RC_FRAME_MAX);
-            else
-                fprintf(stderr, "rayc-executor[%d]: cannot read a request on fd %d: %s%s%s\n",
-                        (int)getpid(), REQ_FD, rc_strerror(rc), rc == RC_EIO ? ": " : "",
-                        rc == RC_EIO ? strerror(errno) : "");
+        rc_err_t rc = RC_EAGAIN;
+        while (code == 0 && (rc = rc_frame_reader_next(&rd, &msg, &len)) == RC_OK) {
+            Rayc__ExecRequest *req = rayc__exec_request__unpack(NULL, len, msg);
+            if (!req) {
+                fprintf(stderr, "rayc-executor[%d]: undecodable ExecRequest frame; exiting\n",
+                        (int)getpid());
+                code = 1;
+                break;
+            }
+            Rayc__TaskResult res;
+            char err[2048];
+            rayc__task_result__init(&res);
+            run(req, &t, &res, err, sizeof(err));
+            size_t n = rayc__task_result__get_packed_size(&res);
+            uint8_t *buf = rc_malloc(n ? n : 1);
+            rayc__task_result__pack(&res, buf);
+            rc_task_end(&t);
+            rayc__exec_request__free_unpacked(req, NULL);
+            rc_frame_append(&out, buf, n);
+            rc_free(buf);
+        }
+        if (code == 0 && rc == RC_ETOOBIG) {
+            fprintf(stderr,
+                    "rayc-executor[%d]: request frame longer than %u bytes: the stream is "
+                    "corrupt; exiting\n",
+                    (int)getpid(), (unsigned)RC_FRAME_MAX);
+            code = 1;
+        }
+        if (rc_frame_flush_fd(RES_FD, &out) != RC_OK) {
+            fprintf(stderr, "rayc-executor[%d]: cannot write results on fd %d: %s\n", (int)getpid(),
+                    RES_FD, strerror(errno));
+            code = 1;
+        }
+        if (code != 0) break;
+        ssize_t n = read(REQ_FD, in, sizeof(in));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            fprintf(stderr, "rayc-executor[%d]: cannot read a request on fd %d: %s\n",
+                    (int)getpid(), REQ_FD, strerror(errno));
             code = 1;
             break;
         }
-        Rayc__ExecRequest *req = rayc__exec_request__unpack(NULL, len, frame);
-        rc_free(frame);
-        if (!req) {
-            fprintf(stderr, "rayc-executor[%d]: undecodable ExecRequest frame; exiting\n",
-                    (int)getpid());
-            code = 1;
+        if (n == 0) {
+            if (rc_frame_reader_pending(&rd)) {
+                fprintf(stderr, "rayc-executor[%d]: the request pipe closed inside a frame\n",
+                        (int)getpid());
+                code = 1;
+            }
             break;
         }
-        Rayc__TaskResult res;
-        char err[2048];
-        rayc__task_result__init(&res);
-        run(req, &t, &res, err, sizeof(err));
-        size_t n = rayc__task_result__get_packed_size(&res);
-        uint8_t *out = rc_malloc(n ? n : 1);
-        rayc__task_result__pack(&res, out);
-        rc_task_end(&t);
-        rayc__exec_request__free_unpacked(req, NULL);
-        rc = rc_frame_write_fd(RES_FD, out, n);
-        rc_free(out);
-        if (rc != RC_OK) {
-            fprintf(stderr, "rayc-executor[%d]: cannot write a result on fd %d: %s\n",
-                    (int)getpid(), RES_FD, strerror(errno));
+        if (rc_frame_reader_feed(&rd, in, (size_t)n) != RC_OK) {
+            fprintf(stderr, "rayc-executor[%d]: out of memory for requests\n", (int)getpid());
             code = 1;
             break;
         }
     }
+    rc_frame_reader_free(&rd);
+    rc_buf_free(&out);
     rc_task_close(&t);
     caches_free();
     return code;

@@ -142,3 +142,10 @@ rc_err_t rc_frame_read_fd(int fd, uint8_t **out, size_t *len, volatile int *inte
     *len = n;
     return RC_OK;
 }
+
+rc_err_t rc_frame_flush_fd(int fd, rc_buf_t *out)
+{
+    rc_err_t rc = out->len ? write_all(fd, (const uint8_t *)out->data, out->len) : RC_OK;
+    rc_buf_clear(out);
+    return rc;
+}

@@ -42,6 +42,9 @@ rc_err_t rc_frame_append(rc_buf_t *out, const void *msg, size_t len);
 /* Blocking: writes one frame to fd (retrying short writes and EINTR). RC_EIO
  * on a write error (errno set), RC_ETOOBIG above RC_FRAME_MAX. */
 rc_err_t rc_frame_write_fd(int fd, const void *msg, size_t len);
+/* Blocking: writes every byte of out (frames built with rc_frame_append) to fd
+ * in as few writes as the kernel allows, then empties out. RC_EIO as above. */
+rc_err_t rc_frame_flush_fd(int fd, rc_buf_t *out);
 /* Blocking: reads one frame from fd into *out (rc_free it). RC_ECLOSED on a
  * clean EOF before a frame starts, RC_EPROTO on EOF inside a frame, RC_ETOOBIG
  * on a length above RC_FRAME_MAX, RC_ENOMEM, RC_EIO (errno set). EINTR is

@@ -13,6 +13,7 @@
 #define COMP              "exec"
 #define SPAWN_BACKOFF_MIN 100
 #define SPAWN_BACKOFF_MAX 10000
+#define EX_PIPELINE       8 /* tasks handed to one executor at once */
 
 typedef struct ex ex_t;
 
@@ -25,8 +26,9 @@ typedef struct task {
     int is_cmd;
     uint8_t *frame; /* function: the framed ExecRequest */
     size_t framelen;
-    ex_t *ex;           /* function: the executor running it; NULL while queued */
-    rc_exec_cmd_t *cmd; /* command: its runner */
+    ex_t *ex;            /* function: the executor it was handed to; NULL while queued */
+    struct task *exnext; /* next task handed to the same executor */
+    rc_exec_cmd_t *cmd;  /* command: its runner */
     int cancelled;
     int kill_status; /* kill_all: the status to report instead */
     char *kill_msg;
@@ -38,7 +40,10 @@ struct ex {
     uv_process_t proc;
     uv_pipe_t in, out; /* in: our writes, its fd 3; out: its fd 4, our reads */
     rc_frame_reader_t rd;
-    task_t *cur;
+    /* Tasks handed to it, in order: the first runs, the rest wait in its pipe
+     * (up to EX_PIPELINE), so a no-op task costs no round trip of its own. */
+    task_t *qhead, *qtail;
+    size_t nq;
     int pid, exited, dead, handles, had_task;
 };
 
@@ -66,6 +71,24 @@ struct rc_exec_pool {
 
 static void dispatch(rc_exec_pool_t *p);
 
+/* Removes t from the tasks handed to e (wherever it is: a cancelled or killed
+ * task may leave before the ones ahead of it). */
+static void ex_unlink(ex_t *e, task_t *t)
+{
+    task_t *prev = NULL;
+    for (task_t *q = e->qhead; q; prev = q, q = q->exnext) {
+        if (q != t) continue;
+        if (prev)
+            prev->exnext = q->exnext;
+        else
+            e->qhead = q->exnext;
+        if (e->qtail == q) e->qtail = prev;
+        e->nq--;
+        t->exnext = NULL;
+        return;
+    }
+}
+
 static uint64_t now_ms(void)
 {
     return uv_hrtime() / 1000000u;
@@ -90,7 +113,7 @@ static void finish_task(rc_exec_pool_t *p, task_t *t, rc_exec_result_t *res)
     else
         p->tail = t->prev;
     p->ntasks--;
-    if (t->ex && t->ex->cur == t) t->ex->cur = NULL;
+    if (t->ex) ex_unlink(t->ex, t);
     rc_free(t->id);
     rc_free(t->frame);
     rc_free(t->kill_msg);
@@ -144,9 +167,12 @@ static void ex_die(ex_t *e, const char *why)
         rc_log_warn(COMP, "executor pid=%d died before running a task (%s); next start in %llu ms",
                     e->pid, why, (unsigned long long)p->backoff_ms);
     }
-    task_t *t = e->cur;
+    /* The first task handed to it was running: it gets the verdict. The others
+     * never started: back to the pool's queue for another executor, unless a
+     * kill or cancel already decided them. */
+    task_t *t = e->qhead;
     if (t) {
-        e->cur = NULL;
+        ex_unlink(e, t);
         rc_exec_result_t *r;
         if (t->kill_status) {
             r = result_for(t, t->kill_status);
@@ -162,7 +188,18 @@ static void ex_die(ex_t *e, const char *why)
                                  e->pid, why);
             rc_log_warn(COMP, "executor pid=%d died while running a task: %s", e->pid, why);
         }
+        t->ex = NULL;
         finish_task(p, t, r);
+    }
+    while ((t = e->qhead) != NULL) {
+        ex_unlink(e, t);
+        t->ex = NULL;
+        if (t->kill_status || t->cancelled) {
+            rc_exec_result_t *r = result_for(
+                t, t->kill_status ? t->kill_status : RAYC__TASK_STATUS__STATUS_CANCELLED);
+            rc_exec_result_error(r, "%s", t->kill_status ? t->kill_msg : "task cancelled");
+            finish_task(p, t, r);
+        }
     }
     if (!p->closing) dispatch(p);
 }
@@ -183,7 +220,7 @@ static void on_ex_exit(uv_process_t *proc, int64_t status, int sig)
 static void on_ex_result(ex_t *e, const uint8_t *msg, size_t len)
 {
     rc_exec_pool_t *p = e->p;
-    task_t *t = e->cur;
+    task_t *t = e->qhead;
     Rayc__TaskResult *tr = rayc__task_result__unpack(NULL, len, msg);
     if (!tr || !t) {
         if (tr) rayc__task_result__free_unpacked(tr, NULL);
@@ -205,7 +242,6 @@ static void on_ex_result(ex_t *e, const uint8_t *msg, size_t len)
             rc_exec_result_error(r, "%s", tr->error && *tr->error ? tr->error : "task failed");
     }
     rayc__task_result__free_unpacked(tr, NULL);
-    e->cur = NULL;
     finish_task(p, t, r);
 }
 
@@ -236,7 +272,7 @@ static void on_ex_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         on_ex_result(e, msg, len);
         if (e->dead) return;
     }
-    if (!e->cur) dispatch(e->p);
+    if (e->nq < EX_PIPELINE) dispatch(e->p);
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -317,7 +353,13 @@ static void ex_run(ex_t *e, task_t *t)
     memcpy(w->data, t->frame, t->framelen);
     w->req.data = e;
     uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)t->framelen);
-    e->cur = t;
+    if (e->qtail)
+        e->qtail->exnext = t;
+    else
+        e->qhead = t;
+    e->qtail = t;
+    e->nq++;
+    t->exnext = NULL;
     e->had_task = 1;
     t->ex = e;
     int rc = uv_write(&w->req, (uv_stream_t *)&e->in, &b, 1, on_written);
@@ -335,9 +377,17 @@ static void dispatch(rc_exec_pool_t *p)
     for (task_t *t = p->head, *next; t; t = next) {
         next = t->next;
         if (t->is_cmd || t->ex) continue;
-        ex_t *idle = NULL;
-        for (ex_t *e = p->exs; e && !idle; e = e->next)
-            if (!e->dead && !e->cur) idle = e;
+        ex_t *idle = NULL, *shortest = NULL;
+        for (ex_t *e = p->exs; e && !idle; e = e->next) {
+            if (e->dead) continue;
+            if (e->nq == 0)
+                idle = e;
+            else if (e->nq < EX_PIPELINE && (!shortest || e->nq < shortest->nq))
+                shortest = e;
+        }
+        /* An idle or new executor first; only when every slot is busy does a
+         * task queue behind another in an executor's pipe. */
+        if (!idle && p->nlive >= p->cfg.slots) idle = shortest;
         if (!idle) {
             if (p->nlive >= p->cfg.slots) return;
             uint64_t now = now_ms();
@@ -481,6 +531,9 @@ int rc_exec_pool_cancel(rc_exec_pool_t *p, const uint8_t *task_id, size_t len, i
             rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_CANCELLED);
             rc_exec_result_error(r, "task cancelled before it started");
             finish_task(p, t, r);
+        } else if (t->ex->qhead != t) {
+            /* Handed over but not started: it runs, and is reported CANCELLED. */
+            t->cancelled = 1;
         } else {
             t->cancelled = 1;
             /* SIGINT only sets the executor's flag; SIGKILL ends it. */
