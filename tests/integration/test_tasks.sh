@@ -2,7 +2,8 @@
 # Tasks end to end through the public SDK against a real head and two workers:
 # 10,000 function tasks checked by value, a chain of 100 dependent tasks,
 # fan-out 1 -> 1,000 -> 1, command tasks (output, exit codes), application
-# errors, put values, cancel of pending and running tasks, the Monte-Carlo
+# errors, put values, cancel of pending and running tasks, a nested task
+# submitted from inside a task (rayc_task_client), the Monte-Carlo
 # example, an infeasible task placed when a fitting worker joins, and the
 # client port (ray://).
 # labels: integration
@@ -10,11 +11,12 @@
 source "$(dirname "$0")/lib.sh"
 
 t_start_head
-t_start_worker --num-cpus 2
-t_start_worker --num-cpus 2
 LIB="$RC_BUILD/lib/librayc_testtasks.so"
+export RAYC_TESTTASKS_LIB="$LIB" # read by the nested_echo task, inherited by the executors
+t_start_worker --num-cpus 2
+t_start_worker --num-cpus 2
 drv() { "$RC_BUILD/tests/rayc-test-driver" "127.0.0.1:$HEAD_PORT" "$LIB" "$@"; }
-for t in "echo 10000" "chain 100" "fanout 1000" cmd fail put cancel; do
+for t in "echo 10000" "chain 100" "fanout 1000" cmd fail put cancel nested; do
   out=$(drv $t 2>&1) && rc=0 || rc=$?
   t_check "driver $t" "0" "$rc"
   [ $rc -eq 0 ] || echo "$out"

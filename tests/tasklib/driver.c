@@ -4,7 +4,7 @@
  * "FAIL …" lines saying what differed).
  *
  *   rayc-test-driver ADDRESS LIBRARY echo N | chain N | fanout N | cmd | fail |
- *                    put | cancel | needs RESOURCE | killtest N | spread N MS */
+ *                    put | cancel | nested | needs RESOURCE | killtest N | spread N MS */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +243,20 @@ static int cmd_killtest(long n)
     return 0;
 }
 
+/* A task that submits a task of its own (rayc_task_client). */
+static int cmd_nested(void)
+{
+    rayc_arg_t a = rayc_arg_bytes("inner", 5);
+    rayc_ref_t r = submit("nested_echo", &a, 1, NULL);
+    rayc_value_t v;
+    int rc = rayc_get(cl, &r, 1, 60, &v);
+    CHECK(rc == RAYC_OK && v.len == 12 && !memcmp(v.data, "nested:inner", 12), "nested: %s",
+          rc == RAYC_OK ? "wrong value" : (v.message ? v.message : rayc_last_error(cl)));
+    rayc_value_free(&v);
+    printf("ok a task submitted a nested task and got its result\n");
+    return 0;
+}
+
 /* A task needing one unit of a resource no node has yet: prints "submitted",
  * then waits (up to 120 s) until a node that has it joins and runs the task. */
 static int cmd_needs(const char *resource)
@@ -325,6 +339,8 @@ int main(int argc, char **argv)
         cmd_cancel();
     else if (!strcmp(sub, "killtest"))
         cmd_killtest(n);
+    else if (!strcmp(sub, "nested"))
+        cmd_nested();
     else if (!strcmp(sub, "needs"))
         cmd_needs(argc > 4 ? argv[4] : "gizmo");
     else if (!strcmp(sub, "spread"))

@@ -104,3 +104,27 @@ int node_after_ms(rayc_task_t *t)
     if (!id) return rayc_task_fail(t, "RAY_NODE_ID is not set in the executor"), 1;
     return rayc_task_return(t, id, strlen(id));
 }
+
+/* Submits echo(arg) as a nested task through rayc_task_client and returns what
+ * it got back, prefixed with "nested:". */
+int nested_echo(rayc_task_t *t)
+{
+    size_t len = 0;
+    const void *p = rayc_task_nargs(t) ? rayc_task_arg(t, 0, &len) : NULL;
+    const char *lib = getenv("RAYC_TESTTASKS_LIB");
+    rayc_client_t *c = rayc_task_client(t);
+    if (!c) return rayc_task_fail(t, "nested_echo: no client (is RAY_ADDRESS set?)"), 1;
+    if (!lib) return rayc_task_fail(t, "nested_echo: RAYC_TESTTASKS_LIB is not set"), 1;
+    rayc_arg_t a = rayc_arg_bytes(p ? p : "", len);
+    rayc_ref_t r;
+    rayc_value_t v;
+    if (rayc_submit(c, lib, "echo", &a, 1, NULL, &r) != RAYC_OK ||
+        rayc_get(c, &r, 1, 30, &v) != RAYC_OK)
+        return rayc_task_fail(t, rayc_last_error(c)), 1;
+    char out[256];
+    int n = snprintf(out, sizeof(out), "nested:%.*s", (int)(v.len > 200 ? 200 : v.len),
+                     (const char *)v.data);
+    rayc_value_free(&v);
+    rayc_release(c, &r, 1);
+    return rayc_task_return(t, out, (size_t)n);
+}
