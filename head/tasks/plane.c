@@ -295,17 +295,23 @@ static void request_of(const tclass_t *c, rc_sched_request_t *r)
     r->local_node = c->local;
 }
 
+/* Queues t on n for its worker to pull (SUBMITTED_TO_WORKER). */
+static void queue_on(rc_task_plane_t *p, task_t *t, tnode_t *n)
+{
+    t->node = n;
+    t->ran_on = n->id;
+    set_state(p, t, RC_TASK_SUBMITTED_TO_WORKER);
+    q_push(&n->queued, t);
+    wake_node(p, n);
+}
+
 /* Places t on the node of slot (AVAILABLE): resources taken, queued there. */
 static int assign(rc_task_plane_t *p, task_t *t, uint32_t slot)
 {
     tnode_t *n = slot < p->nslots ? p->byslot[slot] : NULL;
     if (!n || rc_sched_acquire(p->sched, slot, &t->cls->res) != RC_OK) return 0;
     (void)rc_res_add(&n->used, &t->cls->res);
-    t->node = n;
-    t->ran_on = n->id;
-    set_state(p, t, RC_TASK_SUBMITTED_TO_WORKER);
-    q_push(&n->queued, t);
-    wake_node(p, n);
+    queue_on(p, t, n);
     return 1;
 }
 
@@ -352,11 +358,7 @@ static int prefetch(rc_task_plane_t *p, tclass_t *c, task_t *t)
     class_remove(p, c, t);
     t->flags |= F_PREFETCH;
     best->nprefetch++;
-    t->node = best;
-    t->ran_on = best->id;
-    set_state(p, t, RC_TASK_SUBMITTED_TO_WORKER);
-    q_push(&best->queued, t);
-    wake_node(p, best);
+    queue_on(p, t, best);
     return 1;
 }
 
