@@ -14,6 +14,8 @@
  * implements the Redis 7.0 behaviour of the commands it has. */
 #define COMPAT_REDIS_VERSION "7.0.0"
 
+static void lower_name(const char *name, char *out, size_t cap);
+
 static rc_client_t *cl(rc_cmd_ctx_t *c)
 {
     return c->client;
@@ -295,6 +297,22 @@ static void info_text(rc_head_t *h, const char *section, rc_buf_t *b)
                       ns.alive, ns.draining, ns.dead, (unsigned long long)ns.registrations,
                       (unsigned long long)ns.reports, (unsigned long long)ns.deaths,
                       (unsigned long long)no->health_period_ms, no->failure_threshold);
+    }
+    if (want(section, "tasks", all) && h->tasks) {
+        rc_task_stats_t ts;
+        rc_task_plane_stats(h->tasks, &ts);
+        rc_buf_append_str(b, "# Tasks\r\n");
+        for (int i = 0; i < RC_TASK_NSTATES; i++) {
+            char name[32];
+            lower_name(rc_task_state_name((rc_task_state_t)i), name, sizeof(name));
+            rc_buf_printf(b, "tasks_%s:%llu\r\n", name, (unsigned long long)ts.count[i]);
+        }
+        rc_buf_printf(b,
+                      "tasks_infeasible:%llu\r\ntasks_submitted:%llu\r\ntasks_retries:%llu\r\n"
+                      "task_records:%llu\r\nobjects:%llu\r\n\r\n",
+                      (unsigned long long)ts.infeasible, (unsigned long long)ts.submitted,
+                      (unsigned long long)ts.retries, (unsigned long long)ts.records,
+                      (unsigned long long)ts.objects);
     }
     if (want(section, "keyspace", all)) {
         rc_buf_append_str(b, "# Keyspace\r\n");

@@ -38,4 +38,5 @@ wait $needs && rc=0 || rc=$?
 t_check "infeasible task placed after the worker joined" "0" "$rc"
 [ $rc -eq 0 ] || cat "$T_DIR/needs.out"
 t_match "task counts" '"FINISHED":[1-9]' "$(redis-cli -p "$HEAD_PORT" TASK.STATS)"
+t_match "INFO tasks" "tasks_finished:[1-9]" "$(redis-cli -p "$HEAD_PORT" INFO tasks)"
 t_done
