@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds with warnings as errors and runs the whole test
-# suite through CTest: plain, then under AddressSanitizer+UBSan, then the RESP
-# fuzzer. Exits non-zero on any failure.
+# suite through CTest: plain, then under AddressSanitizer+UBSan, then the threaded
+# code (the SDK) under ThreadSanitizer, then the RESP fuzzer. Exits non-zero on
+# any failure.
 #
 #   tools/test.sh [--fast] [-R REGEX] [-L LABEL]
-#     --fast   skip the sanitizer build and shorten the fuzz run (ignored when CI=true)
+#     --fast   skip the sanitizer builds and shorten the fuzz run (ignored when CI=true)
 #   Labels bench and soak are skipped unless asked for with -L.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,16 @@ if [ $fast -eq 0 ]; then
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
   run_suite asan "$top/build-asan" -DCMAKE_BUILD_TYPE=Debug -DRC_SANITIZE=address
+fi
+
+# ThreadSanitizer over the threaded code: the SDK (a mutex per client, used from
+# several threads) in its unit tests and end to end through the task tests.
+if [ $fast -eq 0 ]; then
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  saved_args=("${ctest_args[@]}")
+  ctest_args=(-R 'client/|integration/test_tasks$')
+  run_suite tsan "$top/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DRC_SANITIZE=thread
+  ctest_args=("${saved_args[@]}")
 fi
 
 # The RESP parser fuzzer (libFuzzer needs clang): 60 s in CI, 10 s with --fast.

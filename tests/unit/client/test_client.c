@@ -75,6 +75,15 @@ static void get_element(rc_buf_t *out, const char *hex)
     reply(out, "\r\n");
 }
 
+/* Sets a knob of the fake from the test thread (its server thread reads them
+ * under the same mutex). */
+#define FAKE_SET(field, value)                                                                     \
+    do {                                                                                           \
+        pthread_mutex_lock(&fake.mu);                                                              \
+        fake.field = (value);                                                                      \
+        pthread_mutex_unlock(&fake.mu);                                                            \
+    } while (0)
+
 /* Handles one request; returns 0 to close the connection. */
 static int handle(redisReply *req, rc_buf_t *out, int *authed)
 {
@@ -242,7 +251,7 @@ static void test_auth(void **state)
     (void)state;
     char addr[64];
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", fake.port);
-    fake.password = "sekret";
+    FAKE_SET(password, "sekret");
     rayc_client_t *c;
     unsetenv("RAYC_REDIS_PASSWORD");
     assert_int_equal(rayc_connect(addr, NULL, &c), RAYC_EAUTH);
@@ -255,7 +264,7 @@ static void test_auth(void **state)
     unsetenv("RAYC_REDIS_PASSWORD");
     assert_int_equal(rayc_connect(addr, "sekret", &c), RAYC_OK);
     rayc_disconnect(c);
-    fake.password = NULL;
+    FAKE_SET(password, NULL);
     /* A password given to a head without one is accepted (Ray's default password). */
     assert_int_equal(rayc_connect(addr, "5241590000000000", &c), RAYC_OK);
     rayc_disconnect(c);
@@ -296,7 +305,7 @@ static void test_refused_batch(void **state)
 {
     (void)state;
     rayc_client_t *c = connect_fake(NULL);
-    fake.refuse_submit = 1;
+    FAKE_SET(refuse_submit, 1);
     rayc_ref_t r;
     assert_int_equal(rayc_submit(c, "/x.so", "f", NULL, 0, NULL, &r), RAYC_OK);
     rayc_value_t v;
@@ -305,13 +314,13 @@ static void test_refused_batch(void **state)
     const char *m = rayc_last_error(c);
     if (!strstr(m, "refused a batch of 1 tasks") || !strstr(m, "unknown strategy"))
         fail_msg("message: %s", m);
-    fake.refuse_submit = 0;
+    FAKE_SET(refuse_submit, 0);
     /* Reported once: the client carries on. */
     assert_int_equal(rayc_get(c, &r, 1, 1.0, &v), RAYC_OK);
     rayc_value_free(&v);
 
     /* Refused while submitting: the next submit reports it. */
-    fake.refuse_submit = 1;
+    FAKE_SET(refuse_submit, 1);
     for (int i = 0; i < 1001; i++)
         assert_int_equal(rayc_submit(c, "/x.so", "f", NULL, 0, NULL, &r), RAYC_OK);
     int rc = RAYC_OK;
@@ -319,7 +328,7 @@ static void test_refused_batch(void **state)
         rc = rayc_submit(c, "/x.so", "f", NULL, 0, NULL, &r);
     assert_int_equal(rc, RAYC_EINVAL);
     assert_non_null(strstr(rayc_last_error(c), "refused a batch of 1000 tasks"));
-    fake.refuse_submit = 0;
+    FAKE_SET(refuse_submit, 0);
     rayc_disconnect(c);
 }
 
@@ -402,7 +411,7 @@ static void test_reconnect(void **state)
     (void)state;
     rayc_client_t *c = connect_fake(NULL);
     int conns = counter(&fake.connections);
-    fake.close_on_cancel = 1;
+    FAKE_SET(close_on_cancel, 1);
     rayc_ref_t r;
     memset(&r, 1, sizeof(r));
     assert_int_equal(rayc_cancel(c, &r, 0), RAYC_ECONNLOST);
