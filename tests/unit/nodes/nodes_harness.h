@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "../cmd_harness.h"
+
 #include "buf.h"
 #include "cmd.h"
 #include "cmd_nodes.h"
@@ -97,30 +99,6 @@ static inline const rc_cmd_def_t *fx_find_cmd(const char *name)
     return NULL;
 }
 
-/* Skips one RESP value; NULL if incomplete or malformed. */
-static inline const char *fx_skip_reply(const char *p, const char *end)
-{
-    if (p >= end) return NULL;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    if (!nl || nl == p || nl[-1] != '\r') return NULL;
-    char type = *p;
-    long n = strtol(p + 1, NULL, 10);
-    const char *q = nl + 1;
-    switch (type) {
-    case '+':
-    case '-':
-    case ':': return q;
-    case '$':
-        if (n < 0) return q;
-        if (end - q < n + 2 || q[n] != '\r' || q[n + 1] != '\n') return NULL;
-        return q + n + 2;
-    case '*':
-        for (long i = 0; i < n && q; i++) q = fx_skip_reply(q, end);
-        return q;
-    default: return NULL;
-    }
-}
-
 static inline const char *fx_callv(fx_t *f, size_t argc, const char **argv, const size_t *argl)
 {
     rc_buf_clear(&f->out);
@@ -128,12 +106,9 @@ static inline const char *fx_callv(fx_t *f, size_t argc, const char **argv, cons
     assert_non_null(d);
     rc_cmd_ctx_t c = {
         .argc = argc, .argv = argv, .argl = argl, .out = &f->out, .now_ms = f->now, .nodes = f->t};
-    if ((d->arity > 0 && argc != (size_t)d->arity) || (d->arity < 0 && argc < (size_t)-d->arity))
-        rc_cmd_reply_wrong_args(&c);
-    else
-        d->fn(&c);
+    th_run(d, &c);
     assert_true(f->out.len > 0);
-    assert_ptr_equal(fx_skip_reply(f->out.data, f->out.data + f->out.len),
+    assert_ptr_equal(th_skip_reply(f->out.data, f->out.data + f->out.len),
                      f->out.data + f->out.len);
     return f->out.data;
 }
@@ -141,14 +116,11 @@ static inline const char *fx_callv(fx_t *f, size_t argc, const char **argv, cons
 /* NULL-terminated C-string arguments. */
 static inline const char *fx_call(fx_t *f, const char *a0, ...)
 {
-    const char *argv[16];
-    size_t argl[16], argc = 0;
+    const char *argv[64];
+    size_t argl[64];
     va_list ap;
     va_start(ap, a0);
-    for (const char *a = a0; a; a = va_arg(ap, const char *)) {
-        argv[argc] = a;
-        argl[argc++] = strlen(a);
-    }
+    size_t argc = th_args(a0, ap, argv, argl, 64);
     va_end(ap);
     return fx_callv(f, argc, argv, argl);
 }

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "../cmd_harness.h"
+
 #include "alloc.h"
 #include "buf.h"
 #include "cmd.h"
@@ -129,10 +131,7 @@ static inline const char *tf_callv(tf_t *f, size_t argc, const char **argv, cons
                       .now_ms = f->now,
                       .nodes = f->nodes,
                       .tasks = f->p};
-    if ((d->arity > 0 && argc != (size_t)d->arity) || (d->arity < 0 && argc < (size_t)-d->arity))
-        rc_cmd_reply_wrong_args(&c);
-    else
-        d->fn(&c);
+    th_run(d, &c);
     rc_buf_append(&f->out, "", 0);
     return f->out.data ? f->out.data : "";
 }
@@ -140,13 +139,10 @@ static inline const char *tf_callv(tf_t *f, size_t argc, const char **argv, cons
 static inline const char *tf_call(tf_t *f, const char *a0, ...)
 {
     const char *argv[64];
-    size_t argl[64], argc = 0;
+    size_t argl[64];
     va_list ap;
     va_start(ap, a0);
-    for (const char *a = a0; a; a = va_arg(ap, const char *)) {
-        argv[argc] = a;
-        argl[argc++] = strlen(a);
-    }
+    size_t argc = th_args(a0, ap, argv, argl, 64);
     va_end(ap);
     return tf_callv(f, argc, argv, argl);
 }
