@@ -43,8 +43,11 @@ static int skip_field(const uint8_t **p, const uint8_t *end, unsigned wt, rc_wir
     }
 }
 
-int rc_wire_split(const void *buf, size_t len, uint32_t field, rc_wire_slice_t *out, size_t cap,
-                  size_t *n)
+/* Walks every field of a message; each length-delimited field numbered `field`
+ * goes to out[] (at most cap; *n counts them). With cap 0 only the last one is
+ * kept, in out[0]. Returns 0 on a malformed message or too many fields. */
+static int walk(const void *buf, size_t len, uint32_t field, rc_wire_slice_t *out, size_t cap,
+                size_t *n)
 {
     const uint8_t *p = buf, *end = p + len;
     *n = 0;
@@ -54,7 +57,11 @@ int rc_wire_split(const void *buf, size_t len, uint32_t field, rc_wire_slice_t *
         if (!rc_wire_varint(&p, end, &key)) return 0;
         unsigned wt = (unsigned)(key & 7);
         if (!skip_field(&p, end, wt, &s)) return 0;
-        if ((key >> 3) == field && wt == 2) {
+        if ((key >> 3) != field || wt != 2) continue;
+        if (cap == 0) {
+            out[0] = s; /* protobuf: the last occurrence wins */
+            *n = 1;
+        } else {
             if (*n >= cap) return 0;
             out[(*n)++] = s;
         }
@@ -62,22 +69,21 @@ int rc_wire_split(const void *buf, size_t len, uint32_t field, rc_wire_slice_t *
     return 1;
 }
 
+int rc_wire_split(const void *buf, size_t len, uint32_t field, rc_wire_slice_t *out, size_t cap,
+                  size_t *n)
+{
+    if (cap == 0) {
+        rc_wire_slice_t last;
+        /* No room: fine only when there is no such field. */
+        return walk(buf, len, field, &last, 0, n) && *n == 0;
+    }
+    return walk(buf, len, field, out, cap, n);
+}
+
 int rc_wire_find(const void *buf, size_t len, uint32_t field, rc_wire_slice_t *out)
 {
-    const uint8_t *p = buf, *end = p + len;
-    int found = 0;
-    while (p < end) {
-        uint64_t key;
-        rc_wire_slice_t s = {0, 0};
-        if (!rc_wire_varint(&p, end, &key)) return 0;
-        unsigned wt = (unsigned)(key & 7);
-        if (!skip_field(&p, end, wt, &s)) return 0;
-        if ((key >> 3) == field && wt == 2) {
-            *out = s;
-            found = 1;
-        }
-    }
-    return found;
+    size_t n;
+    return walk(buf, len, field, out, 0, &n) && n == 1;
 }
 
 size_t rc_wire_varint_len(uint64_t v)
