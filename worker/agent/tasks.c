@@ -15,6 +15,7 @@
 
 #include "agent.h"
 #include "alloc.h"
+#include "envv.h"
 #include "exec.h"
 #include "hiredis_uv.h"
 #include "log.h"
@@ -559,7 +560,7 @@ rc_tasks_t *rc_tasks_new(uv_loop_t *loop, struct rc_agent *agent, const rc_agent
         snprintf(pw, sizeof(pw), "RAYC_REDIS_PASSWORD=%s", cfg->password);
         extra[nextra++] = pw;
     }
-    t->env = rc_exec_env_new(extra, nextra);
+    t->env = rc_envv_new(extra, nextra);
     t->exe = executor_path();
 
     int64_t slots = cfg->num_executors;
@@ -616,7 +617,7 @@ void rc_tasks_free(rc_tasks_t *t)
         rc_free(h);
     }
     rc_exec_pool_free(t->pool);
-    rc_exec_env_free(t->env);
+    rc_envv_free(t->env);
     rc_free(t->exe);
     if (t->log_fd >= 0) close(t->log_fd);
     rc_free(t);

@@ -8,8 +8,6 @@
 #include "alloc.h"
 #include "buf.h"
 
-extern char **environ;
-
 rc_exec_result_t *rc_exec_result_new(const ProtobufCBinaryData *task_id, uint32_t attempt,
                                      int status)
 {
@@ -55,37 +53,6 @@ void rc_exec_result_to_pb(const rc_exec_result_t *r, Rayc__TaskResult *out)
     out->data.len = r->len;
     out->error = r->error ? r->error : (char *)"";
     out->exit_code = r->exit_code;
-}
-
-static size_t name_len(const char *kv)
-{
-    const char *eq = strchr(kv, '=');
-    return eq ? (size_t)(eq - kv) : strlen(kv);
-}
-
-char **rc_exec_env_new(const char *const *extra, size_t nextra)
-{
-    size_t n = 0;
-    while (environ && environ[n]) n++;
-    char **env = rc_calloc(n + nextra + 1, sizeof(*env));
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t nl = name_len(environ[i]);
-        int replaced = 0;
-        for (size_t j = 0; j < nextra && !replaced; j++)
-            replaced = name_len(extra[j]) == nl && strncmp(extra[j], environ[i], nl) == 0;
-        if (!replaced) env[k++] = rc_strdup(environ[i]);
-    }
-    for (size_t j = 0; j < nextra; j++) env[k++] = rc_strdup(extra[j]);
-    env[k] = NULL;
-    return env;
-}
-
-void rc_exec_env_free(char **env)
-{
-    if (!env) return;
-    for (size_t i = 0; env[i]; i++) rc_free(env[i]);
-    rc_free(env);
 }
 
 int rc_exec_id_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)

@@ -51,11 +51,6 @@ void rc_exec_result_free(rc_exec_result_t *r);
 /* A TaskResult borrowing r's bytes (valid while r lives); node_id left empty. */
 void rc_exec_result_to_pb(const rc_exec_result_t *r, Rayc__TaskResult *out);
 
-/* Our environment plus extra "K=V" entries (replacing variables of the same
- * name), NULL-terminated; free with rc_exec_env_free. */
-char **rc_exec_env_new(const char *const *extra, size_t nextra);
-void rc_exec_env_free(char **env);
-
 /* 1 when the two ids are the same bytes. */
 /* uv_alloc_cb for pipes whose bytes are consumed inside the read callback: one
  * static scratch buffer, as everything here runs on the agent's one loop thread. */

@@ -1,0 +1,48 @@
+/* envv.c — environment vectors for child processes (see envv.h). */
+#include "envv.h"
+
+#include <string.h>
+
+#include "alloc.h"
+
+extern char **environ;
+
+static size_t name_len(const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    return eq ? (size_t)(eq - kv) : strlen(kv);
+}
+
+/* 1 when extra[j] is overridden by a later extra entry or names kv's variable. */
+static int same_name(const char *a, const char *b)
+{
+    size_t n = name_len(a);
+    return name_len(b) == n && strncmp(a, b, n) == 0;
+}
+
+char **rc_envv_new(const char *const *extra, size_t nextra)
+{
+    size_t n = 0;
+    while (environ && environ[n]) n++;
+    char **env = rc_calloc(n + nextra + 1, sizeof(*env));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        int replaced = 0;
+        for (size_t j = 0; j < nextra && !replaced; j++) replaced = same_name(extra[j], environ[i]);
+        if (!replaced) env[k++] = rc_strdup(environ[i]);
+    }
+    for (size_t j = 0; j < nextra; j++) {
+        int later = 0;
+        for (size_t l = j + 1; l < nextra && !later; l++) later = same_name(extra[j], extra[l]);
+        if (!later) env[k++] = rc_strdup(extra[j]);
+    }
+    env[k] = NULL;
+    return env;
+}
+
+void rc_envv_free(char **env)
+{
+    if (!env) return;
+    for (size_t i = 0; env[i]; i++) rc_free(env[i]);
+    rc_free(env);
+}
