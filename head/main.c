@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -22,13 +23,23 @@
 #include "netutil.h"
 
 typedef struct {
-    int head, block, help;
-    int64_t port, client_port, max_clients;
+    int head, block, help, include_dashboard;
+    int64_t port, client_port, max_clients, dashboard_port;
     const char *password, *storage, *temp_dir, *node_ip, *bind_host, *cluster_name;
+    const char *dashboard_host, *job_storage;
 } opts_t;
 
-static void print_started(const opts_t *o, const char *ip, int port)
+/* How the dashboard is reached from elsewhere: a wildcard bind by this node's IP. */
+static void dashboard_url(const opts_t *o, const char *ip, int dport, char *out, size_t cap)
 {
+    const char *host = o->dashboard_host;
+    if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::")) host = ip;
+    snprintf(out, cap, strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, dport);
+}
+
+static void print_started(const opts_t *o, const char *ip, int port, int dport)
+{
+    char url[300];
     printf("Local node IP: %s\n\n"
            "--------------------\n"
            "Ray runtime started.\n"
@@ -46,6 +57,14 @@ static void print_started(const opts_t *o, const char *ip, int port)
            port, ip, port, o->password && *o->password ? " -a <password>" : "",
            strcmp(o->temp_dir, "/tmp/ray") ? " --temp-dir=" : "",
            strcmp(o->temp_dir, "/tmp/ray") ? o->temp_dir : "");
+    if (dport > 0) {
+        dashboard_url(o, ip, dport, url, sizeof(url));
+        printf("\n  To submit a job with the Jobs CLI, run\n"
+               "    RAY_ADDRESS='%s' rayc job submit -- <shell command>\n\n"
+               "  To monitor the cluster, view the dashboard at\n"
+               "    %s\n",
+               url, url);
+    }
     fflush(stdout);
 }
 
@@ -56,6 +75,9 @@ int main(int argc, char **argv)
                 .max_clients = 10000,
                 .storage = "memory",
                 .temp_dir = "/tmp/ray",
+                .include_dashboard = 1,
+                .dashboard_port = 8265,
+                .dashboard_host = "127.0.0.1",
                 .bind_host = "0.0.0.0",
                 .cluster_name = "default"};
     const rc_flag_t flags[] = {
@@ -77,6 +99,15 @@ int main(int argc, char **argv)
         {"max-clients", RC_FLAG_INT, &o.max_clients, "most connections at once", "N", 1, 1000000,
          NULL},
         {"block", RC_FLAG_BOOL, &o.block, "stay in the foreground", NULL, 0, 0, NULL},
+        {"include-dashboard", RC_FLAG_BOOL, &o.include_dashboard,
+         "serve the dashboard and the Jobs API (default true)", NULL, 0, 0, NULL},
+        {"dashboard-host", RC_FLAG_STRING, &o.dashboard_host,
+         "address the dashboard listens on (0.0.0.0 exposes it)", "IP", 0, 0, NULL},
+        {"dashboard-port", RC_FLAG_INT, &o.dashboard_port, "dashboard and Jobs API port", "PORT", 1,
+         65535, NULL},
+        {"storage", RC_FLAG_STRING, &o.job_storage,
+         "shared directory for job records and logs (default <temp-dir>/storage)", "DIR", 0, 0,
+         NULL},
     };
     const size_t nflags = sizeof(flags) / sizeof(flags[0]);
     char err[1024];
@@ -86,7 +117,7 @@ int main(int argc, char **argv)
                              "Starts the head node: the GCS on --port and the client port.");
     if (code >= 0) return code;
 
-    char logdir[4096], logpath[4200], pidpath[4200], ip[64];
+    char logdir[4096], logpath[4200], pidpath[4200], ip[64], storage[4200], session[64];
     snprintf(logdir, sizeof(logdir), "%s/logs", o.temp_dir);
     if (rc_mkdirs(logdir) != 0) {
         fprintf(stderr, "rayc start --head: cannot create %s: %s (choose another --temp-dir)\n",
@@ -94,6 +125,15 @@ int main(int argc, char **argv)
         return 1;
     }
     snprintf(logpath, sizeof(logpath), "%s/rayc-head.log", logdir);
+    if (o.job_storage && *o.job_storage)
+        snprintf(storage, sizeof(storage), "%s", o.job_storage);
+    else
+        snprintf(storage, sizeof(storage), "%s/storage", o.temp_dir);
+    if (storage[0] != '/') {
+        fprintf(stderr, "rayc start --head: --storage must be an absolute path, not '%s'\n",
+                storage);
+        return 1;
+    }
     if (o.node_ip)
         snprintf(ip, sizeof(ip), "%s", o.node_ip);
     else
@@ -108,7 +148,9 @@ int main(int argc, char **argv)
             return 1;
         }
         if (r == 1) {
-            print_started(&o, ip, atoi(msg));
+            int gport = 0, dport = 0;
+            sscanf(msg, "%d %d", &gport, &dport);
+            print_started(&o, ip, gport, dport);
             return 0;
         }
         if (r == 0) {
@@ -127,6 +169,16 @@ int main(int argc, char **argv)
     ho.cluster_name = o.cluster_name;
     ho.bind_host = o.bind_host;
     ho.max_clients = (size_t)o.max_clients;
+    ho.dashboard_host = o.dashboard_host;
+    ho.dashboard_port = o.include_dashboard ? (int)o.dashboard_port : 0;
+    ho.storage = storage;
+    ho.node_ip = ip;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(session, sizeof(session), "session_%Y-%m-%d_%H-%M-%S", &tm);
+    snprintf(session + strlen(session), sizeof(session) - strlen(session), "_%d", (int)getpid());
+    ho.session_name = session;
     signal(SIGPIPE, SIG_IGN);
 
     rc_head_t *h = NULL;
@@ -147,10 +199,10 @@ int main(int argc, char **argv)
                 logpath);
     if (daemon.fd >= 0) {
         char ok[32];
-        snprintf(ok, sizeof(ok), "%d", rc_head_port(h));
+        snprintf(ok, sizeof(ok), "%d %d", rc_head_port(h), rc_head_dashboard_port(h));
         rc_daemon_ready(&daemon, ok);
     } else {
-        print_started(&o, ip, rc_head_port(h));
+        print_started(&o, ip, rc_head_port(h), rc_head_dashboard_port(h));
     }
     rc_head_run(h);
     rc_head_free(h);

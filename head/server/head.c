@@ -27,6 +27,9 @@ void rc_head_opts_default(rc_head_opts_t *o)
     o->max_query_buf = (size_t)1 << 30;
     o->max_output_pubsub = (size_t)32 << 20;
     o->max_output_normal = (size_t)1 << 30;
+    o->dashboard_host = "127.0.0.1";
+    o->dashboard_port = 8265;
+    o->dashboard_max_body = (size_t)1 << 20;
 }
 
 uint64_t rc_now_ms(void)
@@ -194,6 +197,8 @@ rc_err_t rc_head_new(const rc_head_opts_t *opts, rc_head_t **out, char *err, siz
         if (rc != RC_OK) goto fail;
         h->client_enabled = 1;
     }
+    rc = rc_head_dashboard_start(h, err, errcap);
+    if (rc != RC_OK) goto fail;
     uv_prepare_init(&h->loop, &h->prepare);
     h->prepare.data = h;
     uv_prepare_start(&h->prepare, on_prepare);
@@ -255,6 +260,7 @@ rc_err_t rc_head_run(rc_head_t *h)
 void rc_head_free(rc_head_t *h)
 {
     if (!h) return;
+    rc_head_dashboard_close(h);
     /* Clients close through their own path: they are freed in their close callback. */
     for (rc_client_t *c = h->clients, *next; c; c = next) {
         next = c->next;
@@ -272,6 +278,7 @@ void rc_head_free(rc_head_t *h)
     if (uv_loop_close(&h->loop) != 0) rc_log_warn("gcs", "event loop closed with open handles");
     if (h->db) rc_db_free(h->db);
     if (h->kv) rc_kv_free(h->kv);
+    rc_head_dashboard_free(h);
     rc_task_plane_free(h->tasks);
     rc_node_table_free(h->nodes);
     rc_dict_free(h->channels);

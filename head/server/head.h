@@ -28,6 +28,13 @@ typedef struct {
     size_t max_query_buf;     /* 1 GiB: unparsed input kept per client */
     size_t max_output_pubsub; /* 32 MiB: a subscriber further behind is disconnected */
     size_t max_output_normal; /* 1 GiB */
+    /* The dashboard (Jobs REST API) on nng's HTTP server; port 0 = off. */
+    const char *dashboard_host; /* "127.0.0.1": 0.0.0.0 only when asked */
+    int dashboard_port;         /* 8265 */
+    size_t dashboard_max_body;  /* 1 MiB */
+    const char *storage;        /* shared volume for job records and logs; NULL = no jobs */
+    const char *node_ip;        /* this node's address, for drivers' RAY_ADDRESS */
+    const char *session_name;   /* shown by /api/version */
 } rc_head_opts_t;
 
 void rc_head_opts_default(rc_head_opts_t *o);
@@ -43,6 +50,7 @@ void rc_head_free(rc_head_t *h);
 /* The port actually bound (useful with port 0 in tests). */
 int rc_head_port(const rc_head_t *h);
 int rc_head_client_port(const rc_head_t *h);
+int rc_head_dashboard_port(const rc_head_t *h); /* 0 when off */
 
 /* Publishes msg on channel to subscribers (node/job/task events use this). */
 size_t rc_head_publish(rc_head_t *h, const char *channel, size_t chlen, const char *msg,

@@ -98,7 +98,18 @@ struct rc_head {
     uint64_t ops_last_ms, ops_last_count;
     double ops_per_sec;
     uint64_t net_in, net_out;
+    /* dashboard.c */
+    struct rc_http_server *http;
+    struct rc_job_mgr *jobs;
+    struct rc_job_api *job_api;
 };
+
+/* dashboard.c: the HTTP server on the dashboard port and the job manager. */
+rc_err_t rc_head_dashboard_start(rc_head_t *h, char *err, size_t errcap);
+/* Before the loop's last run: stops the server and the drivers. */
+void rc_head_dashboard_close(rc_head_t *h);
+/* After it. */
+void rc_head_dashboard_free(rc_head_t *h);
 
 /* client.c */
 void rc_client_accept(rc_listener_t *l);

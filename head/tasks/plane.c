@@ -591,7 +591,7 @@ const char *rc_plane_check_spec(const void *spec, char *err, size_t errcap)
 {
     const Rayc__TaskSpec *s = spec;
     if (s->task_id.len != 16) return "task_id must be 16 bytes";
-    if (s->job_id.len != 0 && s->job_id.len != 16) return "job_id must be empty or 16 bytes";
+    if (s->job_id.len != 0 && s->job_id.len != 4) return "job_id must be empty or 4 bytes";
     if (s->submitter_node_id.len != 0 && s->submitter_node_id.len != 16)
         return "submitter_node_id must be empty or 16 bytes";
     if (s->kind == RAYC__TASK_KIND__TASK_FUNCTION) {

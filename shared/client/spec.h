@@ -35,6 +35,10 @@ typedef struct {
     Rayc__ResourceAmount *items;
     Rayc__ResourceAmount **ptrs;
     size_t itemcap;
+    /* RAY_JOB_ID of a job's driver (the job manager sets it): every task it
+     * submits carries the job's id. */
+    uint8_t job_id[4];
+    int has_job_id;
     /* Reused TaskArg storage. */
     Rayc__TaskArg *args;
     Rayc__TaskArg **argp;
