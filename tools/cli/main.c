@@ -5,6 +5,7 @@
  *   rayc stop [--temp-dir DIR]      stop every process `rayc start` started here
  *   rayc status [--address H:P]     nodes per group, resource usage, demand
  *   rayc list nodes [flags]         the cluster's nodes (table, json or yaml)
+ *   rayc job submit|status|logs|stop|list|delete   Ray's job CLI (the dashboard's Jobs API)
  *
  * Each subcommand lives in its own file (cmd_<name>.c) and is a row of the
  * table below. */
@@ -24,6 +25,7 @@ static const struct {
     {"status", rc_cli_status, "show the cluster's nodes, resource usage and pending demand"},
     {"list", rc_cli_list,
      "list the cluster's state: rayc list nodes [--format json] [--filter k=v]"},
+    {"job", rc_cli_job, "submit and manage jobs: rayc job submit|status|logs|stop|list|delete"},
 };
 
 static void usage(FILE *f)
