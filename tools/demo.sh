@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and starts a local rayc cluster: a head on
-# the usual ports (GCS 6379, client 10001) and two worker nodes in two groups;
-# shows `rayc status`, talks to the GCS with redis-cli, and leaves the cluster
-# running (`build/bin/rayc stop` ends it).
-#
-# Then it runs the SDK example (Monte-Carlo pi: 100 tasks fanned out over the
-# workers and a reduce task over their results). Jobs and the dashboard join
-# this demo as their issues land.
+# the usual ports (GCS 6379, client 10001, dashboard and Jobs API 8265) and two
+# worker nodes in two groups; shows `rayc status`, submits the SDK example
+# (Monte-Carlo pi: 100 tasks fanned out over the workers and a reduce task over
+# their results) as a job with `rayc job submit`, which tails its output, talks
+# to the GCS with redis-cli, and leaves the cluster running (`build/bin/rayc
+# stop` ends it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -19,15 +18,18 @@ echo "built: $(ls "$top/build/bin" | tr '\n' ' ')"
 RAYC="$top/build/bin/rayc"
 TEMP_DIR=${RAYC_DEMO_TEMP_DIR:-/tmp/ray}
 PORT=${RAYC_DEMO_PORT:-6379}
+DASH_PORT=${RAYC_DEMO_DASHBOARD_PORT:-8265}
 "$RAYC" stop --temp-dir "$TEMP_DIR" >/dev/null 2>&1 || true
-if (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null; then
-  echo "demo: port $PORT is taken by another program; stop it or run with RAYC_DEMO_PORT=<port>" >&2
-  exit 1
-fi
+for p in "$PORT:RAYC_DEMO_PORT" "$DASH_PORT:RAYC_DEMO_DASHBOARD_PORT"; do
+  if (exec 3<>/dev/tcp/127.0.0.1/"${p%%:*}") 2>/dev/null; then
+    echo "demo: port ${p%%:*} is taken by another program; stop it or run with ${p#*:}=<port>" >&2
+    exit 1
+  fi
+done
 
 echo
-echo "\$ rayc start --head --port $PORT"
-"$RAYC" start --head --port "$PORT" --temp-dir "$TEMP_DIR"
+echo "\$ rayc start --head --port $PORT --dashboard-port $DASH_PORT"
+"$RAYC" start --head --port "$PORT" --dashboard-port "$DASH_PORT" --temp-dir "$TEMP_DIR"
 
 echo
 echo "\$ rayc start --address=127.0.0.1:$PORT --num-cpus 2 --group cpu   (twice: two worker nodes)"
@@ -40,9 +42,15 @@ echo
 echo "\$ rayc status --address 127.0.0.1:$PORT"
 "$RAYC" status --address "127.0.0.1:$PORT"
 
+DASH="http://127.0.0.1:$DASH_PORT"
 echo
-echo "\$ RAY_ADDRESS=127.0.0.1:$PORT build/bin/rayc-example-montecarlo --tasks 100 --samples 1000000"
-RAY_ADDRESS="127.0.0.1:$PORT" "$top/build/bin/rayc-example-montecarlo" --tasks 100 --samples 1000000
+echo "--- the SDK example, submitted as a job (the head runs it with RAY_ADDRESS set):"
+echo "\$ rayc job submit --address $DASH -- build/bin/rayc-example-montecarlo --tasks 100 --samples 1000000"
+"$RAYC" job submit --address "$DASH" -- "$top/build/bin/rayc-example-montecarlo" --tasks 100 \
+  --samples 1000000
+echo
+echo "\$ rayc job list --address $DASH"
+"$RAYC" job list --address "$DASH"
 echo "task counts on the head: $(redis-cli -p "$PORT" TASK.STATS)"
 
 echo
@@ -58,4 +66,5 @@ redis-cli -p "$PORT" INFO server | head -4
 
 echo
 echo "The cluster is running: head at 127.0.0.1:$PORT (client port 10001), two workers; logs in $TEMP_DIR/logs."
+echo "Dashboard and Jobs API: $DASH  (job records and logs in $TEMP_DIR/storage/jobs)"
 echo "Stop it with: $RAYC stop${RAYC_DEMO_TEMP_DIR:+ --temp-dir $TEMP_DIR}"

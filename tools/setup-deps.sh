@@ -10,6 +10,8 @@ PKGS=(
   # libraries (DESIGN.md, "Why each dependency")
   libuv1-dev libhiredis-dev libprotobuf-c-dev protobuf-c-compiler libnng-dev
   libjemalloc-dev libcurl4-openssl-dev
+  # runtime: unzip unpacks a job's runtime_env.working_dir given as a .zip URL
+  unzip
   # tests
   libcmocka-dev redis-server redis-tools curl procps iproute2 python3
 )

@@ -42,8 +42,11 @@ t_wait_port() {
 t_start_head() {
   HEAD_PORT=$(t_free_port)
   HEAD_CLIENT_PORT=$(t_free_port)
+  DASH_PORT=$(t_free_port)
+  DASH_URL="http://127.0.0.1:$DASH_PORT"
   "$RAYC" start --head --port "$HEAD_PORT" --ray-client-server-port "$HEAD_CLIENT_PORT" \
-    --temp-dir "$T_DIR" --bind-host 127.0.0.1 "$@" >"$T_DIR/start.out"
+    --dashboard-port "$DASH_PORT" --temp-dir "$T_DIR" --bind-host 127.0.0.1 "$@" \
+    >"$T_DIR/start.out"
 }
 
 # t_alive PID: 0 if the process runs (a zombie, whose parent has not reaped it, does not).

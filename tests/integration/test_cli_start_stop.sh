@@ -12,7 +12,7 @@ t_check "one pid file" "1" "$(ls "$T_DIR"/pids/*.pid | wc -l)"
 pid=$(cat "$T_DIR"/pids/*.pid)
 t_check "pid file names a rayc-head" "rayc-head" "$(cat /proc/$pid/comm)"
 
-out=$("$RAYC" start --head --port "$HEAD_PORT" --ray-client-server-port 0 --temp-dir "$T_DIR/second" \
+out=$("$RAYC" start --head --include-dashboard=false --port "$HEAD_PORT" --ray-client-server-port 0 --temp-dir "$T_DIR/second" \
   --bind-host 127.0.0.1 2>&1) && rc=0 || rc=$?
 t_check "busy port exit code" "1" "$rc"
 t_match "busy port message" "address already in use .*rayc stop" "$out"
@@ -34,7 +34,7 @@ t_match "stop with nothing running" "Did not find any active rayc processes" "$(
 
 # --block: stays in the foreground; SIGTERM ends it cleanly (exit 0)
 port=$(t_free_port)
-"$RAYC" start --head --block --port "$port" --ray-client-server-port 0 --temp-dir "$T_DIR" \
+"$RAYC" start --head --block --include-dashboard=false --port "$port" --ray-client-server-port 0 --temp-dir "$T_DIR" \
   --bind-host 127.0.0.1 >"$T_DIR/block.out" 2>&1 &
 bpid=$!
 T_PIDS+=($bpid)

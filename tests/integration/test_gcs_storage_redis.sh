@@ -17,18 +17,18 @@ t_check "backend has the table" "2" "$(redis-cli -p "$REDIS_PORT" -a backendpw -
 
 "$RAYC" stop --temp-dir "$T_DIR" >/dev/null
 t_check "head is down" "fail" "$( (exec 3<>/dev/tcp/127.0.0.1/$HEAD_PORT) 2>/dev/null && echo up || echo fail)"
-"$RAYC" start --head --port "$HEAD_PORT" --ray-client-server-port 0 --temp-dir "$T_DIR" \
+"$RAYC" start --head --include-dashboard=false --port "$HEAD_PORT" --ray-client-server-port 0 --temp-dir "$T_DIR" \
   --bind-host 127.0.0.1 --gcs-storage "redis://:backendpw@127.0.0.1:$REDIS_PORT/2" >/dev/null
 t_check "KV survived the restart" "running" "$(r KV.GET jobs job1)"
 t_check "second key survived" "v a l" "$(r KV.GET 'ns with space' 'key:with:colons')"
 t_check "deleted key stayed deleted" "0" "$(r KV.EXISTS jobs gone)"
 
 # bad backends are refused at start with a clear message
-out=$("$RAYC" start --head --port "$(t_free_port)" --ray-client-server-port 0 --temp-dir "$T_DIR/b" \
+out=$("$RAYC" start --head --include-dashboard=false --port "$(t_free_port)" --ray-client-server-port 0 --temp-dir "$T_DIR/b" \
   --gcs-storage "redis://127.0.0.1:1/0" 2>&1) && rc=0 || rc=$?
 t_check "unreachable backend exit code" "1" "$rc"
 t_match "unreachable backend message" "127.0.0.1:1" "$out"
-out=$("$RAYC" start --head --port "$(t_free_port)" --ray-client-server-port 0 --temp-dir "$T_DIR/b" \
+out=$("$RAYC" start --head --include-dashboard=false --port "$(t_free_port)" --ray-client-server-port 0 --temp-dir "$T_DIR/b" \
   --gcs-storage "mysql://x" 2>&1) && rc=0 || rc=$?
 t_check "bad scheme exit code" "1" "$rc"
 t_match "bad scheme message" "mysql" "$out"

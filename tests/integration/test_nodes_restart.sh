@@ -18,7 +18,7 @@ head_pid=$(basename "$(ls "$T_DIR"/pids/rayc-head-*.pid)" .pid | sed 's/rayc-hea
 kill -9 "$head_pid"
 rm -f "$T_DIR/pids/rayc-head-$head_pid.pid"
 sleep 2
-"$RAYC" start --head --port "$HEAD_PORT" --ray-client-server-port 0 --temp-dir "$T_DIR" \
+"$RAYC" start --head --include-dashboard=false --port "$HEAD_PORT" --ray-client-server-port 0 --temp-dir "$T_DIR" \
   --bind-host 127.0.0.1 --gcs-storage "$STORAGE" >/dev/null
 both_alive() {
   [ "$(L | t_json '" ".join(sorted(n["node_id"] for n in d if n["state"] == "ALIVE"))')" = "$before" ]

@@ -52,7 +52,7 @@ trap cleanup EXIT
 
 # The head needs a descriptor per node too.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-"$bin/rayc" start --head --port "$port" --ray-client-server-port 0 --bind-host 127.0.0.1 \
+"$bin/rayc" start --head --include-dashboard=false --port "$port" --ray-client-server-port 0 --bind-host 127.0.0.1 \
   --temp-dir "$tmp" >/dev/null
 hpid=$(cat "$tmp"/pids/rayc-head*.pid 2>/dev/null | head -1)
 [ -n "$hpid" ] && [ -d "/proc/$hpid" ] || { echo "nodes.sh: cannot find the head's pid under $tmp/pids" >&2; exit 1; }
