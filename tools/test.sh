@@ -51,11 +51,12 @@ if [ $fast -eq 0 ]; then
 fi
 
 # ThreadSanitizer over the threaded code: the SDK (a mutex per client, used from
-# several threads) in its unit tests and end to end through the task tests.
+# several threads) in its unit tests and end to end through the task tests, and the
+# dashboard server (nng threads handing requests to the loop) under the Jobs API test.
 if [ $fast -eq 0 ]; then
   export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
   saved_args=("${ctest_args[@]}")
-  ctest_args=(-R 'client/|integration/test_tasks$')
+  ctest_args=(-R 'client/|dashboard/|integration/test_tasks$|integration/test_jobs_api$')
   run_suite tsan "$top/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DRC_SANITIZE=thread
   ctest_args=("${saved_args[@]}")
 fi

@@ -5,10 +5,11 @@
  * Owns: every rc_job_t (listed in submission order), the driver runners
  * (job_proc.h) and the working_dir downloads. Belongs to the head's loop.
  *
- * Where a driver runs: on the head (the head has no task resources of its
- * own; entrypoint_* requests are recorded and shown, and a job asking for more
- * than a node's worth is still started on the head — see the note in
- * job_mgr.c). Its environment: the head's, plus RAY_ADDRESS (this cluster's GCS
+ * Where a driver runs: always on the head, today. entrypoint_num_cpus/gpus/
+ * memory/resources are validated, recorded and shown, but do not yet pick a
+ * worker node for the driver (a known gap: it needs command tasks with an
+ * environment, a cwd and a log on the shared volume). Its environment: the
+ * head's, plus RAY_ADDRESS (this cluster's GCS
  * address), RAY_JOB_ID, RAY_SUBMISSION_ID, RAYC_REDIS_PASSWORD when the GCS
  * has one, and runtime_env.env_vars (which win). Its cwd: runtime_env.
  * working_dir — an absolute directory (on the shared volume, so every node
