@@ -40,7 +40,7 @@ typedef struct {
 
 struct rc_job_mgr {
     uv_loop_t *loop;
-    char *storage, *gcs_address, *password;
+    char *storage, *gcs_address, *password, *runner;
     size_t max_log_read;
     jent_t **ents;
     size_t n, cap;
@@ -149,6 +149,7 @@ rc_err_t rc_job_mgr_new(uv_loop_t *loop, const rc_job_mgr_opts_t *o, rc_job_mgr_
     m->gcs_address = rc_strdup(o->gcs_address ? o->gcs_address : "127.0.0.1:6379");
     m->password = o->password && *o->password ? rc_strdup(o->password) : NULL;
     m->max_log_read = o->max_log_read ? o->max_log_read : LOG_READ_DEFAULT;
+    m->runner = rc_strdup(o->runner ? o->runner : "rayc-job-runner");
     m->next_job_id = 1;
     rc = rc_job_store_load(m->storage, loaded, m, err, errcap);
     if (rc != RC_OK) {
@@ -232,6 +233,66 @@ static void driver_exited(void *arg, int64_t status, int sig)
     }
 }
 
+/* Appends s as one single-quoted shell word. */
+static void shell_word(rc_buf_t *b, const char *s)
+{
+    rc_buf_append_char(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            rc_buf_append_str(b, "'\\''");
+        else
+            rc_buf_append_char(b, *s);
+    }
+    rc_buf_append_str(b, "' ");
+}
+
+static int wants_resources(const rc_job_t *j)
+{
+    return j->entrypoint_num_cpus > 0 || j->entrypoint_num_gpus > 0 || j->entrypoint_memory > 0 ||
+           *j->entrypoint_resources_json;
+}
+
+/* The command that runs the entrypoint as a task placed by the scheduler. */
+static void runner_command(const rc_job_mgr_t *m, const jent_t *e, const char *log, rc_buf_t *b)
+{
+    const rc_job_t *j = e->job;
+    char num[64];
+    rc_buf_append_str(b, "exec ");
+    shell_word(b, m->runner);
+    rc_buf_append_str(b, "--log ");
+    shell_word(b, log);
+    if (e->cwd) {
+        rc_buf_append_str(b, "--cwd ");
+        shell_word(b, e->cwd);
+    }
+    snprintf(num, sizeof(num), "%.17g", j->entrypoint_num_cpus);
+    rc_buf_append_str(b, "--num-cpus ");
+    shell_word(b, num);
+    snprintf(num, sizeof(num), "%.17g", j->entrypoint_num_gpus);
+    rc_buf_append_str(b, "--num-gpus ");
+    shell_word(b, num);
+    snprintf(num, sizeof(num), "%lld", (long long)j->entrypoint_memory);
+    rc_buf_append_str(b, "--memory ");
+    shell_word(b, num);
+    if (*j->entrypoint_resources_json) {
+        rc_buf_append_str(b, "--resources ");
+        shell_word(b, j->entrypoint_resources_json);
+    }
+    for (size_t i = 0; i < e->nenv; i++) {
+        char name[512];
+        const char *eq = strchr(e->env[i], '=');
+        size_t n = eq ? (size_t)(eq - e->env[i]) : strlen(e->env[i]);
+        if (n >= sizeof(name)) continue;
+        memcpy(name, e->env[i], n);
+        name[n] = '\0';
+        rc_buf_append_str(b, "--env ");
+        shell_word(b, name);
+    }
+    rc_buf_append_str(b, "-- ");
+    shell_word(b, j->entrypoint);
+    rc_buf_append_char(b, '\0');
+}
+
 static void start_driver(jent_t *e)
 {
     rc_job_mgr_t *m = e->m;
@@ -265,9 +326,16 @@ static void start_driver(jent_t *e)
     for (size_t i = 0; i < e->nenv; i++) extra[nextra++] = e->env[i];
     char **env = rc_envv_new(extra, nextra);
     rc_job_mgr_log_path(m, j, path, sizeof(path));
-    rc_job_proc_opts_t po = {
-        .entrypoint = j->entrypoint, .cwd = e->cwd, .env = env, .log_path = path};
+    rc_buf_t cmd = RC_BUF_INIT;
+    int remote = wants_resources(j);
+    if (remote) runner_command(m, e, path, &cmd);
+    /* A driver placed by the scheduler gets its cwd on the node that runs it. */
+    rc_job_proc_opts_t po = {.entrypoint = remote ? cmd.data : j->entrypoint,
+                             .cwd = remote ? NULL : e->cwd,
+                             .env = env,
+                             .log_path = path};
     rc_err_t rc = rc_job_proc_start(m->loop, &po, driver_exited, e, &e->proc, err, sizeof(err));
+    rc_buf_free(&cmd);
     rc_envv_free(env);
     for (int i = 0; i < 4; i++) rc_free(ours[i]);
     rc_free(extra);
@@ -627,5 +695,6 @@ void rc_job_mgr_free(rc_job_mgr_t *m)
     rc_free(m->storage);
     rc_free(m->gcs_address);
     rc_free(m->password);
+    rc_free(m->runner);
     rc_free(m);
 }

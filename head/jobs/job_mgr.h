@@ -5,10 +5,11 @@
  * Owns: every rc_job_t (listed in submission order), the driver runners
  * (job_proc.h) and the working_dir downloads. Belongs to the head's loop.
  *
- * Where a driver runs: always on the head, today. entrypoint_num_cpus/gpus/
- * memory/resources are validated, recorded and shown, but do not yet pick a
- * worker node for the driver (a known gap: it needs command tasks with an
- * environment, a cwd and a log on the shared volume). Its environment: the
+ * Where a driver runs: on the head, unless the job asks for entrypoint_num_cpus,
+ * _num_gpus, _memory or _resources. Then the head runs rayc-job-runner in its
+ * place, which submits the entrypoint as a command task with those resources:
+ * the scheduler puts it on a node that fits (the job waits while none has room)
+ * and its output is appended to the same driver log. Its environment: the
  * head's, plus RAY_ADDRESS (this cluster's GCS
  * address), RAY_JOB_ID, RAY_SUBMISSION_ID, RAYC_REDIS_PASSWORD when the GCS
  * has one, and runtime_env.env_vars (which win). Its cwd: runtime_env.
@@ -38,6 +39,7 @@ typedef struct {
     const char *gcs_address; /* RAY_ADDRESS for drivers, "127.0.0.1:6379" */
     const char *password;    /* NULL or "" when the GCS has none */
     size_t max_log_read;     /* GET .../logs returns at most this many (last) bytes */
+    const char *runner;      /* rayc-job-runner, for drivers that ask for resources */
 } rc_job_mgr_opts_t;
 
 /* Observer of status changes (the dashboard's live views and pub/sub). */

@@ -600,9 +600,18 @@ const char *rc_plane_check_spec(const void *spec, char *err, size_t errcap)
     } else if (s->kind == RAYC__TASK_KIND__TASK_COMMAND) {
         if (s->n_argv == 0 || !s->argv[0] || !*s->argv[0])
             return "a TASK_COMMAND needs a non-empty argv";
+        for (size_t i = 0; i < s->n_env; i++)
+            if (!strchr(s->env[i], '=') || s->env[i][0] == '=')
+                return "every env entry of a TASK_COMMAND must be NAME=VALUE";
+        if ((*s->cwd && *s->cwd != '/') || (*s->log_path && *s->log_path != '/'))
+            return "cwd and log_path of a TASK_COMMAND must be absolute paths";
+        if (s->stop_signal < 0 || s->stop_signal > 64) return "stop_signal must be 0..64";
     } else {
         return "unknown kind";
     }
+    if (s->kind != RAYC__TASK_KIND__TASK_COMMAND &&
+        (s->n_env || *s->cwd || *s->log_path || s->stop_signal))
+        return "env, cwd, log_path and stop_signal are for TASK_COMMAND only";
     if ((unsigned)s->strategy > RAYC__STRATEGY__STRATEGY_NODE_AFFINITY) return "unknown strategy";
     if (s->strategy == RAYC__STRATEGY__STRATEGY_NODE_AFFINITY && s->affinity_node_id.len != 16)
         return "NODE_AFFINITY needs a 16-byte affinity_node_id";

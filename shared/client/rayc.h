@@ -113,6 +113,13 @@ typedef struct {
     int soft;            /* RAYC_NODE_AFFINITY: fall back to other nodes */
     const char *group;   /* only nodes of this worker group; NULL: any */
     const char *name;    /* shown in listings; NULL: the function or argv[0] */
+    /* Command tasks only: */
+    const char *const *env; /* extra "K=V" for the process (win over the node's); NULL: none */
+    size_t nenv;
+    const char *cwd;      /* absolute working directory; NULL: the worker agent's */
+    const char *log_path; /* absolute file that gets stdout and stderr appended; NULL: the
+                             node's task log */
+    int stop_signal;      /* signal a non-force rayc_cancel sends; 0: SIGINT */
 } rayc_task_opts_t;
 
 void rayc_task_opts_init(rayc_task_opts_t *opts);

@@ -227,6 +227,23 @@ int rc_spec_encode(rc_spec_enc_t *e, const rc_spec_in_t *in, rc_buf_t *out, char
         m.kind = RAYC__TASK_KIND__TASK_COMMAND;
         m.argv = (char **)in->argv;
         m.n_argv = argc;
+        if ((o->nenv && !o->env) || (o->cwd && o->cwd[0] != '/') ||
+            (o->log_path && o->log_path[0] != '/') || o->stop_signal < 0 || o->stop_signal > 64) {
+            snprintf(err, errcap,
+                     "command options: env must hold nenv \"K=V\" strings, cwd and "
+                     "log_path must be absolute paths, stop_signal 0..64");
+            return RAYC_EINVAL;
+        }
+        for (size_t i = 0; i < o->nenv; i++)
+            if (!o->env[i] || !strchr(o->env[i], '=') || o->env[i][0] == '=') {
+                snprintf(err, errcap, "env[%zu] is not \"NAME=VALUE\"", i);
+                return RAYC_EINVAL;
+            }
+        m.env = (char **)o->env;
+        m.n_env = o->nenv;
+        m.cwd = (char *)(o->cwd ? o->cwd : "");
+        m.log_path = (char *)(o->log_path ? o->log_path : "");
+        m.stop_signal = o->stop_signal;
     } else {
         if (!in->library || !*in->library) {
             snprintf(err, errcap,

@@ -22,14 +22,19 @@ static int same_name(const char *a, const char *b)
 
 char **rc_envv_new(const char *const *extra, size_t nextra)
 {
+    return rc_envv_merge(environ, extra, nextra);
+}
+
+char **rc_envv_merge(char *const *base, const char *const *extra, size_t nextra)
+{
     size_t n = 0;
-    while (environ && environ[n]) n++;
+    while (base && base[n]) n++;
     char **env = rc_calloc(n + nextra + 1, sizeof(*env));
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         int replaced = 0;
-        for (size_t j = 0; j < nextra && !replaced; j++) replaced = same_name(extra[j], environ[i]);
-        if (!replaced) env[k++] = rc_strdup(environ[i]);
+        for (size_t j = 0; j < nextra && !replaced; j++) replaced = same_name(extra[j], base[i]);
+        if (!replaced) env[k++] = rc_strdup(base[i]);
     }
     for (size_t j = 0; j < nextra; j++) {
         int later = 0;

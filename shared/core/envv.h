@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 char **rc_envv_new(const char *const *extra, size_t nextra);
+/* The same over base (a NULL-terminated "K=V" list) instead of our environment. */
+char **rc_envv_merge(char *const *base, const char *const *extra, size_t nextra);
 void rc_envv_free(char **env);
 
 #endif

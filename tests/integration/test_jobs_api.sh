@@ -78,6 +78,29 @@ t_wait_for 60 finished sdk
 t_check "SDK job" "SUCCEEDED" "$(status sdk)"
 t_match "SDK job output" "pi ≈ 3\.1[0-9]* \(20 tasks" "$(curl -s "$U/api/jobs/sdk/logs" | t_json 'd["logs"]')"
 
+# entrypoint resources: the driver runs as a task on a worker that fits, with
+# the same env, working_dir and log; one that fits nowhere waits and can be stopped
+post /api/jobs/ "{\"entrypoint\":\"echo on \$(cat /proc/\$PPID/comm) \$GREETING \$RAY_SUBMISSION_ID; pwd\",\"submission_id\":\"placed\",\"entrypoint_num_cpus\":1,\"runtime_env\":{\"working_dir\":\"$T_DIR/storage/code\",\"env_vars\":{\"GREETING\":\"hey\"}}}" >/dev/null
+t_wait_for 30 finished placed
+t_check "placed driver succeeded" "SUCCEEDED" "$(status placed)"
+t_check "placed driver ran on a worker" "on rayc-worker hey placed $T_DIR/storage/code" "$(echo $(curl -s "$U/api/jobs/placed/logs" | t_json 'd["logs"]'))"
+post /api/jobs/ '{"entrypoint":"echo placed fails; exit 6","submission_id":"placedfail","entrypoint_num_cpus":0.5}' >/dev/null
+t_wait_for 30 finished placedfail
+t_check "placed driver's exit code" "FAILED 6" "$(curl -s "$U/api/jobs/placedfail" | t_json 'd["status"] + " " + str(d["driver_exit_code"])')"
+post /api/jobs/ '{"entrypoint":"echo never","submission_id":"nofit","entrypoint_resources":{"special_hw":1}}' >/dev/null
+sleep 1
+t_check "a driver that fits nowhere waits" "RUNNING" "$(status nofit)"
+curl -s -X POST "$U/api/jobs/nofit/stop" >/dev/null
+t_wait_for 15 finished nofit
+t_check "and can be stopped" "STOPPED" "$(status nofit)"
+post /api/jobs/ '{"entrypoint":"sleep 300 & sleep 300 & echo started; wait","submission_id":"placedstop","entrypoint_num_cpus":1}' >/dev/null
+t_wait_for 20 grep -q started "$T_DIR/storage/jobs/placedstop/driver.log"
+curl -s -X POST "$U/api/jobs/placedstop/stop" >/dev/null
+t_wait_for 15 finished placedstop
+t_check "placed driver stopped" "STOPPED" "$(status placedstop)"
+sleep 0.3
+t_check "no process of the placed job survives" "" "$(pgrep -f 'sleep 300' -u "$(id -u)" | while read -r p; do tr '\0' ' ' </proc/$p/environ 2>/dev/null | grep -q 'RAY_SUBMISSION_ID=placedstop' && echo $p; done)"
+
 # log tail over a WebSocket while the job runs: lines arrive live, then close 1000
 post /api/jobs/ '{"entrypoint":"for i in 1 2 3; do echo tick $i; sleep 0.5; done","submission_id":"tail"}' >/dev/null
 out=$(timeout 30 python3 "$RC_SRC/tests/integration/ws_tail.py" "ws://127.0.0.1:$DASH_PORT/api/jobs/tail/logs/tail") && rc=0 || rc=$?

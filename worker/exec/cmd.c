@@ -2,6 +2,7 @@
 #include "cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "envv.h"
 #include "log.h"
 
 #define COMP "exec"
@@ -22,6 +24,8 @@ struct rc_exec_cmd {
     uv_pipe_t out, err;
     uv_timer_t timer;
     int log_fd;
+    int own_log_fd; /* spec.log_path opened by us (-1: none) */
+    int stop_signal;
     rc_exec_done_fn done;
     void *arg;
     rc_exec_result_t *res;
@@ -46,6 +50,7 @@ static void on_closed(uv_handle_t *h)
     void *arg = c->arg;
     rc_buf_free(&c->tail);
     rc_free(c->kill_msg);
+    if (c->own_log_fd >= 0) close(c->own_log_fd);
     rc_free(c);
     if (done)
         done(arg, res);
@@ -164,9 +169,22 @@ rc_err_t rc_exec_cmd_start(uv_loop_t *loop, const Rayc__TaskSpec *spec, const rc
         snprintf(err, errcap, "command task with an empty argv: give the program to run");
         return RC_EINVAL;
     }
+    int own_log_fd = -1;
+    if (spec->log_path && *spec->log_path) {
+        own_log_fd = open(spec->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (own_log_fd < 0) {
+            snprintf(err, errcap,
+                     "cannot open the task's log %s: %s (is the shared volume "
+                     "mounted at the same path on this node?)",
+                     spec->log_path, strerror(errno));
+            return RC_EIO;
+        }
+    }
     rc_exec_cmd_t *c = rc_calloc(1, sizeof(*c));
     c->loop = loop;
-    c->log_fd = env->log_fd;
+    c->log_fd = own_log_fd >= 0 ? own_log_fd : env->log_fd;
+    c->own_log_fd = own_log_fd;
+    c->stop_signal = spec->stop_signal > 0 ? spec->stop_signal : SIGINT;
     c->done = done;
     c->arg = arg;
     rc_buf_init(&c->tail);
@@ -189,8 +207,10 @@ rc_err_t rc_exec_cmd_start(uv_loop_t *loop, const Rayc__TaskSpec *spec, const rc
     o.exit_cb = on_exit_cb;
     o.file = argv[0];
     o.args = argv;
-    o.env = env->env;
-    o.cwd = env->cwd;
+    char **merged = NULL;
+    if (spec->n_env) merged = rc_envv_merge(env->env, (const char *const *)spec->env, spec->n_env);
+    o.env = merged ? merged : env->env;
+    o.cwd = spec->cwd && *spec->cwd ? spec->cwd : env->cwd;
     /* DETACHED = setsid(): the task's own session and process group, so a
      * signal to -pid reaches everything it starts. */
     o.flags = UV_PROCESS_DETACHED;
@@ -198,6 +218,7 @@ rc_err_t rc_exec_cmd_start(uv_loop_t *loop, const Rayc__TaskSpec *spec, const rc
     o.stdio = stdio;
     int rc = uv_spawn(loop, &c->proc, &o);
     rc_free(argv);
+    rc_envv_free(merged);
     if (rc != 0) {
         snprintf(err, errcap, "cannot run %s: %s (check the program's path and permissions)",
                  spec->argv[0], uv_strerror(rc));
@@ -229,7 +250,7 @@ void rc_exec_cmd_cancel(rc_exec_cmd_t *c, int force)
     if (force) {
         group_kill(c, SIGKILL);
     } else {
-        group_kill(c, SIGINT);
+        group_kill(c, c->stop_signal);
         uv_timer_start(&c->timer, on_kill_timer, RC_EXEC_CMD_KILL_AFTER_MS, 0);
     }
 }

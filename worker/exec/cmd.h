@@ -11,7 +11,12 @@
  * outlives it (a process that called setsid itself escapes; nothing can be
  * done about that without cgroups).
  *
- * Cancel: non-force sends SIGINT to the group and SIGKILL 3 s later; force
+ * The spec may add environment entries (winning over the node's), a working
+ * directory, and a log file on the shared volume that receives both streams
+ * instead of the node's task log (a job driver placed on this node).
+ *
+ * Cancel: non-force sends the spec's stop_signal (SIGINT by default) to the
+ * group and SIGKILL 3 s later; force
  * sends SIGKILL at once. The done callback runs exactly once, from the loop,
  * after every handle is closed; the runner then frees itself. */
 #ifndef RC_EXEC_CMD_H

@@ -42,6 +42,15 @@ static void test_envv(void **state)
     assert_string_equal(find(env, "RC_ENVV_KEEP"), "kept");
     rc_envv_free(env);
     rc_envv_free(NULL);
+    /* Over a given base instead of our environment. */
+    char *base[] = {"A=1", "B=2", NULL};
+    const char *more[] = {"B=3", "C=4"};
+    env = rc_envv_merge(base, more, 2);
+    assert_string_equal(find(env, "A"), "1");
+    assert_string_equal(find(env, "B"), "3");
+    assert_string_equal(find(env, "C"), "4");
+    assert_null(find(env, "RC_ENVV_KEEP"));
+    rc_envv_free(env);
 }
 
 int main(void)
