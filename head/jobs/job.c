@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "id.h"
 #include "job.pb-c.h"
 #include "rand.h"
 #include "res.h"
@@ -44,24 +45,18 @@ void rc_job_submission_id_new(char out[27])
     out[26] = '\0';
 }
 
+/* Ray's JobID bytes are the id's little-endian bytes. */
 void rc_job_id_hex(uint32_t id, char out[9])
 {
-    snprintf(out, 9, "%02x%02x%02x%02x", id & 0xff, (id >> 8) & 0xff, (id >> 16) & 0xff,
-             (id >> 24) & 0xff);
+    uint8_t b[4] = {(uint8_t)id, (uint8_t)(id >> 8), (uint8_t)(id >> 16), (uint8_t)(id >> 24)};
+    rc_hex_encode(b, sizeof(b), out);
 }
 
 int rc_job_id_parse(const char *text, uint32_t *out)
 {
-    uint32_t v = 0;
-    if (strlen(text) != 8) return 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned b;
-        if (!isxdigit((unsigned char)text[2 * i]) || !isxdigit((unsigned char)text[2 * i + 1]))
-            return 0;
-        if (sscanf(text + 2 * i, "%2x", &b) != 1) return 0;
-        v |= (uint32_t)b << (8 * i);
-    }
-    *out = v;
+    uint8_t b[4];
+    if (rc_hex_decode(text, strlen(text), b, sizeof(b)) != RC_OK) return 0;
+    *out = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     return 1;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "id.h"
 
 void rayc_task_opts_init(rayc_task_opts_t *opts)
 {
@@ -35,30 +36,11 @@ rayc_arg_t rayc_arg_ref(rayc_ref_t ref)
     return a;
 }
 
-/* "02000000" -> its 4 bytes; 0 when text is not 8 hex digits. */
-static int job_id_bytes(const char *text, uint8_t out[4])
-{
-    if (!text || strlen(text) != 8) return 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned v = 0;
-        for (int k = 0; k < 2; k++) {
-            char c = text[2 * i + k];
-            unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
-                         : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-                         : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
-                                                : 16u;
-            if (d > 15) return 0;
-            v = v * 16 + d;
-        }
-        out[i] = (uint8_t)v;
-    }
-    return 1;
-}
-
 void rc_spec_enc_init(rc_spec_enc_t *e)
 {
     memset(e, 0, sizeof(*e));
-    e->has_job_id = job_id_bytes(getenv("RAY_JOB_ID"), e->job_id);
+    const char *job = getenv("RAY_JOB_ID");
+    e->has_job_id = job && rc_hex_decode(job, strlen(job), e->job_id, sizeof(e->job_id)) == RC_OK;
     rc_res_init(&e->res);
     rayc__resources__init(&e->pb);
 }

@@ -30,14 +30,19 @@ int rc_id_cmp(const rc_id_t *a, const rc_id_t *b)
     return memcmp(a->b, b->b, sizeof(a->b));
 }
 
-void rc_id_to_hex(const rc_id_t *id, char out[RC_ID_HEX_LEN + 1])
+void rc_hex_encode(const uint8_t *bytes, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof(id->b); i++) {
-        out[2 * i] = digits[id->b[i] >> 4];
-        out[2 * i + 1] = digits[id->b[i] & 15];
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 15];
     }
-    out[RC_ID_HEX_LEN] = '\0';
+    out[2 * n] = '\0';
+}
+
+void rc_id_to_hex(const rc_id_t *id, char out[RC_ID_HEX_LEN + 1])
+{
+    rc_hex_encode(id->b, sizeof(id->b), out);
 }
 
 static int hexval(char c)
@@ -48,17 +53,18 @@ static int hexval(char c)
     return -1;
 }
 
+rc_err_t rc_hex_decode(const char *s, size_t len, uint8_t *out, size_t n)
+{
+    if (!s || len != 2 * n) return RC_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (hexval(s[2 * i]) < 0 || hexval(s[2 * i + 1]) < 0) return RC_EINVAL;
+    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
+    return RC_OK;
+}
+
 rc_err_t rc_id_from_hex(const char *s, size_t len, rc_id_t *out)
 {
-    rc_id_t id;
-    if (!s || len != RC_ID_HEX_LEN) return RC_EINVAL;
-    for (size_t i = 0; i < sizeof(id.b); i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0) return RC_EINVAL;
-        id.b[i] = (uint8_t)(hi << 4 | lo);
-    }
-    *out = id;
-    return RC_OK;
+    return rc_hex_decode(s, len, out->b, sizeof(out->b));
 }
 
 static uint64_t mix64(uint64_t z)

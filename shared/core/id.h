@@ -30,6 +30,12 @@ void rc_id_to_hex(const rc_id_t *id, char out[RC_ID_HEX_LEN + 1]);
 /* Parses exactly 32 hex digits (either case) from s[0..len); anything else
  * (other lengths, spaces, "0x", signs) is RC_EINVAL and leaves *out untouched. */
 rc_err_t rc_id_from_hex(const char *s, size_t len, rc_id_t *out);
+/* The same for any byte string: rc_hex_encode writes 2n lower-case digits and a
+ * NUL; rc_hex_decode parses exactly 2n digits (either case) from s[0..len) into
+ * out[0..n), RC_EINVAL (out untouched) for anything else. Job ids (4 bytes)
+ * use them too. */
+void rc_hex_encode(const uint8_t *bytes, size_t n, char *out);
+rc_err_t rc_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
 /* A well-mixed 64-bit hash of all 16 bytes (ids may come from peers, so the
  * hash does not trust them to be random). */
 uint64_t rc_id_hash(const rc_id_t *id);

@@ -106,6 +106,27 @@ static void test_hex(void **state)
     assert_int_equal(rc_id_from_hex("0a1b2c3d4e5f708192a3b4c5d6e7f809trailing", 32, &out), RC_OK);
 }
 
+static void test_hex_bytes(void **state)
+{
+    (void)state;
+    const uint8_t b[4] = {0x02, 0x00, 0xab, 0xff};
+    uint8_t back[4] = {9, 9, 9, 9};
+    char hex[9];
+    rc_hex_encode(b, sizeof(b), hex);
+    assert_string_equal(hex, "0200abff");
+    assert_int_equal(rc_hex_decode("0200ABff", 8, back, 4), RC_OK);
+    assert_memory_equal(back, b, 4);
+    uint8_t same[4] = {9, 9, 9, 9};
+    assert_int_equal(rc_hex_decode("0200abf", 7, same, 4), RC_EINVAL);
+    assert_int_equal(rc_hex_decode("0200abfg", 8, same, 4), RC_EINVAL);
+    assert_int_equal(rc_hex_decode("0200abff00", 10, same, 4), RC_EINVAL);
+    assert_int_equal(rc_hex_decode(NULL, 0, same, 4), RC_EINVAL);
+    const uint8_t nine[4] = {9, 9, 9, 9};
+    assert_memory_equal(same, nine, 4); /* untouched on errors */
+    rc_hex_encode(b, 0, hex);
+    assert_string_equal(hex, "");
+}
+
 static void test_hash(void **state)
 {
     /* Flipping any single bit changes the hash, and about half its bits. */
@@ -161,8 +182,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_unique), cmocka_unit_test(test_nil_eq_cmp),
-        cmocka_unit_test(test_hex),           cmocka_unit_test(test_hash),
-        cmocka_unit_test(test_fork_reseeds),
+        cmocka_unit_test(test_hex),           cmocka_unit_test(test_hex_bytes),
+        cmocka_unit_test(test_hash),          cmocka_unit_test(test_fork_reseeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
