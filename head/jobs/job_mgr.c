@@ -18,6 +18,7 @@
 #include "job_proc.h"
 #include "job_store.h"
 #include "log.h"
+#include "proc.h"
 
 #define LOG_READ_DEFAULT   (64u << 20)
 #define FAIL_LOG_TAIL      2000 /* bytes of the log quoted in a FAILED message */
@@ -116,8 +117,9 @@ static void loaded(void *arg, rc_job_t *j)
     if (rc_job_status_terminal(j->status)) return;
     /* Its supervisor was the previous head. A driver that outlived it (the head
      * was killed) is recognised by pid and start time and killed with its group. */
+    uint64_t ticks = 0;
     if (j->driver_pid > 0 && j->driver_start_ticks &&
-        rc_job_proc_start_ticks(j->driver_pid) == j->driver_start_ticks) {
+        rc_proc_stat(j->driver_pid, NULL, &ticks) == 0 && ticks == j->driver_start_ticks) {
         rc_log_warn("jobs", "killing the orphaned driver of submission_id=%s pgid=%d",
                     j->submission_id, (int)j->driver_pid);
         kill(-j->driver_pid, SIGKILL);
@@ -346,7 +348,8 @@ static void start_driver(jent_t *e)
     }
     m->live++;
     j->driver_pid = (int32_t)rc_job_proc_pid(e->proc);
-    j->driver_start_ticks = rc_job_proc_start_ticks(rc_job_proc_pid(e->proc));
+    j->driver_start_ticks = 0;
+    rc_proc_stat(rc_job_proc_pid(e->proc), NULL, &j->driver_start_ticks);
     rc_job_set_status(j, RC_JOB_RUNNING, now_ms(), "Job is currently running.");
     save(m, e);
     rc_log_info("jobs", "job running submission_id=%s job_id=%s pid=%d", j->submission_id, hex,

@@ -124,30 +124,3 @@ void rc_job_proc_kill(rc_job_proc_t *p)
 {
     if (!p->exited) kill(-p->pid, SIGKILL);
 }
-
-uint64_t rc_job_proc_start_ticks(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "re");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* The command name may hold spaces and ')': fields restart after the last ')'. */
-    char *s = strrchr(buf, ')');
-    if (!s) return 0;
-    unsigned long long ticks = 0;
-    /* After ")": state(3) ... starttime is field 22, the 20th after the name. */
-    int field = 2;
-    for (char *q = s + 1; *q; q++) {
-        if (*q == ' ') {
-            field++;
-            if (field == 22) {
-                sscanf(q + 1, "%llu", &ticks);
-                break;
-            }
-        }
-    }
-    return ticks;
-}

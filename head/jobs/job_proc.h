@@ -40,8 +40,4 @@ void rc_job_proc_stop(rc_job_proc_t *p);
 /* SIGKILL to the group now (head shutdown). */
 void rc_job_proc_kill(rc_job_proc_t *p);
 
-/* /proc/<pid>/stat starttime of pid (0 when unknown): with the pid it names a
- * process across pid reuse. */
-uint64_t rc_job_proc_start_ticks(pid_t pid);
-
 #endif

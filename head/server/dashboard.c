@@ -3,12 +3,12 @@
  * and the routing of requests to the Jobs API and the health checks. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "http.h"
 #include "job_api.h"
 #include "job_mgr.h"
 #include "log.h"
+#include "proc.h"
 #include "srv.h"
 
 #define JOB_EVENTS_CHANNEL "rayc:job_events"
@@ -47,12 +47,8 @@ rc_err_t rc_head_dashboard_start(rc_head_t *h, char *err, size_t errcap)
         if (!host || !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !*host) host = "127.0.0.1";
         snprintf(gcs, sizeof(gcs), strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, h->gcs.port);
         /* rayc-job-runner lives beside rayc-head. */
-        char exe[4096], runner[4200];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-        exe[n > 0 ? n : 0] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) *slash = '\0';
-        snprintf(runner, sizeof(runner), "%s/rayc-job-runner", slash ? exe : ".");
+        char runner[4200];
+        rc_proc_sibling("rayc-job-runner", runner, sizeof(runner));
         rc_job_mgr_opts_t jo = {.storage = h->opts.storage,
                                 .gcs_address = gcs,
                                 .password = h->password,

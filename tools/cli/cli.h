@@ -14,7 +14,4 @@ int rc_cli_list(int argc, char **argv);
 /* `rayc job <sub>`: Ray's job CLI against the dashboard's Jobs API (cmd_job.c). */
 int rc_cli_job(int argc, char **argv);
 
-/* Path of a program installed beside the rayc binary (rayc-head, rayc-worker). */
-int rc_cli_sibling(const char *prog, char *out, size_t cap);
-
 #endif

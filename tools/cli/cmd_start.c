@@ -9,19 +9,7 @@
 
 #include "alloc.h"
 #include "cli.h"
-
-int rc_cli_sibling(const char *prog, char *out, size_t cap)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0) return -1;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (!slash) return -1;
-    *slash = '\0';
-    if ((size_t)snprintf(out, cap, "%s/%s", self, prog) >= cap) return -1;
-    return access(out, X_OK);
-}
+#include "proc.h"
 
 static int is_head_flag(const char *a)
 {
@@ -38,7 +26,7 @@ int rc_cli_start(int argc, char **argv)
     }
     const char *prog = head ? "rayc-head" : "rayc-worker";
     char path[PATH_MAX];
-    if (rc_cli_sibling(prog, path, sizeof(path)) != 0) {
+    if (rc_proc_sibling(prog, path, sizeof(path)) != 0) {
         fprintf(stderr, "rayc start: cannot find %s next to the rayc binary (%s): %s\n", prog, path,
                 head ? "rebuild rayc" : "this build has no worker program yet");
         return 1;

@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "proc.h"
 #include "flags.h"
 
 typedef struct {
@@ -40,16 +41,9 @@ static int alive(pid_t pid)
 {
     char comm[32];
     /* A zombie still answers kill(0); /proc/PID/stat's state tells it apart. */
-    char path[64], buf[256];
+    char state;
     if (kill(pid, 0) != 0 && errno == ESRCH) return 0;
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *rp = strrchr(buf, ')');
-    if (rp && rp[1] == ' ' && rp[2] == 'Z') return 0;
+    if (rc_proc_stat(pid, &state, NULL) != 0 || state == 'Z') return 0;
     return read_comm(pid, comm, sizeof(comm)) == 0;
 }
 

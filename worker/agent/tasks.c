@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "agent.h"
 #include "alloc.h"
 #include "envv.h"
+#include "proc.h"
 #include "exec.h"
 #include "hiredis_uv.h"
 #include "log.h"
@@ -509,11 +509,8 @@ static char *executor_path(void)
 {
     const char *env = getenv("RAYC_EXECUTOR");
     if (env && *env) return rc_strdup(env);
-    char exe[PATH_MAX];
-    size_t n = sizeof(exe);
-    if (uv_exepath(exe, &n) != 0) return rc_strdup("rayc-executor");
     char out[PATH_MAX + 32];
-    snprintf(out, sizeof(out), "%s/rayc-executor", dirname(exe));
+    rc_proc_sibling("rayc-executor", out, sizeof(out));
     return rc_strdup(out);
 }
 

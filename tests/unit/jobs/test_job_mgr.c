@@ -19,6 +19,7 @@
 #include "alloc.h"
 #include "job_mgr.h"
 #include "job_store.h"
+#include "proc.h"
 
 static char root[256];
 
@@ -173,15 +174,8 @@ static void test_env_and_cwd(void **state)
 /* A zombie (dead, not yet reaped by whoever adopted it) counts as dead. */
 static int alive(pid_t pid)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+    char state;
+    return rc_proc_stat(pid, &state, NULL) == 0 && state != 'Z' && state != 'X';
 }
 
 static void test_stop_with_children(void **state)
