@@ -30,6 +30,7 @@
 #include <hiredis/async.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "hiredis_uv.h"
 #include "log.h"
 
@@ -111,11 +112,6 @@ struct rc_store {
     uv_timer_t retry_timer, watch_timer, flush_timer;
     int handles_open;
 };
-
-static uint64_t now_ms(void)
-{
-    return uv_hrtime() / 1000000u;
-}
 
 /* ---- URL parsing (pure) ---- */
 
@@ -360,7 +356,7 @@ static void pop_head(rc_store_t *s)
 
 static void log_write_error(rc_store_t *s, const entry_t *e, const char *msg)
 {
-    uint64_t now = now_ms();
+    uint64_t now = rc_clock_mono_ms();
     if (s->last_err_log && now - s->last_err_log < ERR_LOG_EVERY_MS) {
         s->err_suppressed++;
         return;
@@ -393,7 +389,7 @@ static void pump(rc_store_t *s);
 static void set_state(rc_store_t *s, conn_state_t st)
 {
     s->state = st;
-    s->state_since = now_ms();
+    s->state_since = rc_clock_mono_ms();
 }
 
 static void on_retry(uv_timer_t *t)
@@ -406,7 +402,7 @@ static void on_retry(uv_timer_t *t)
  * hiredis context is ours any more; everything queued is unsent again. */
 static void connection_down(rc_store_t *s, const char *why)
 {
-    uint64_t now = now_ms();
+    uint64_t now = rc_clock_mono_ms();
     s->cursor = s->head;
     s->inflight_n = 0;
     s->inflight_bytes = 0;
@@ -458,12 +454,12 @@ static void become_ready(rc_store_t *s)
 {
     set_state(s, CONN_READY);
     s->retry_ms = RETRY_MIN_MS;
-    s->last_progress = now_ms();
+    s->last_progress = rc_clock_mono_ms();
     if (s->ever_ready) s->reconnects++;
     if (s->down_since) {
-        rc_log_info(COMP,
-                    "reconnected to Redis, replaying queued writes url=%s down_ms=%llu queued=%zu",
-                    s->describe, (unsigned long long)(now_ms() - s->down_since), s->npending);
+        rc_log_info(
+            COMP, "reconnected to Redis, replaying queued writes url=%s down_ms=%llu queued=%zu",
+            s->describe, (unsigned long long)(rc_clock_mono_ms() - s->down_since), s->npending);
         s->down_since = 0;
     }
     s->ever_ready = 1;
@@ -488,7 +484,7 @@ static void on_write_reply(redisAsyncContext *ac, void *r, void *priv)
     } else {
         s->writes++;
     }
-    s->last_progress = now_ms();
+    s->last_progress = rc_clock_mono_ms();
     s->inflight_n--;
     s->inflight_bytes -= entry_size(e);
     pop_head(s);
@@ -662,7 +658,7 @@ static void pump(rc_store_t *s)
         /* Fails only while hiredis tears the context down; its disconnect
          * path then resets the cursor. */
         if (redisAsyncCommandArgv(s->ac, on_write_reply, e, argc, argv, lens) != REDIS_OK) break;
-        if (s->inflight_n == 0) s->last_progress = now_ms();
+        if (s->inflight_n == 0) s->last_progress = rc_clock_mono_ms();
         s->inflight_n++;
         s->inflight_bytes += entry_size(e);
         s->cursor = e->next;
@@ -672,7 +668,7 @@ static void pump(rc_store_t *s)
 static void on_watch(uv_timer_t *t)
 {
     rc_store_t *s = t->data;
-    uint64_t now = now_ms();
+    uint64_t now = rc_clock_mono_ms();
     const char *why = NULL;
     switch (s->state) {
     case CONN_CONNECTING:
@@ -1018,10 +1014,10 @@ size_t rc_store_pending(const rc_store_t *s)
 rc_err_t rc_store_flush(rc_store_t *s, uint64_t timeout_ms)
 {
     if (!s || !s->persistent || s->npending == 0) return RC_OK;
-    uint64_t deadline = now_ms() + timeout_ms;
+    uint64_t deadline = rc_clock_mono_ms() + timeout_ms;
     /* A ref'd timer bounds each uv_run(ONCE), whatever else the loop waits for. */
     uv_timer_start(&s->flush_timer, on_flush_timer, timeout_ms, 0);
-    while (s->npending > 0 && now_ms() < deadline) uv_run(s->loop, UV_RUN_ONCE);
+    while (s->npending > 0 && (uint64_t)rc_clock_mono_ms() < deadline) uv_run(s->loop, UV_RUN_ONCE);
     uv_timer_stop(&s->flush_timer);
     return s->npending == 0 ? RC_OK : RC_ETIMEOUT;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "envv.h"
 #include "job_proc.h"
 #include "job_store.h"
@@ -62,13 +63,6 @@ struct fetch {
     char err[4800];
     int ok;
 };
-
-static int64_t now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void save(rc_job_mgr_t *m, jent_t *e)
 {
@@ -125,7 +119,7 @@ static void loaded(void *arg, rc_job_t *j)
         kill(-j->driver_pid, SIGKILL);
     }
     rc_job_set_str(&j->error_type, "JOB_SUPERVISOR_ACTOR_DIED");
-    rc_job_set_status(j, RC_JOB_FAILED, now_ms(),
+    rc_job_set_status(j, RC_JOB_FAILED, rc_clock_wall_ms(),
                       "The head stopped while this job was %s, so its driver was lost. "
                       "Submit the job again.",
                       rc_job_status_name(j->status));
@@ -175,7 +169,7 @@ void rc_job_mgr_set_observer(rc_job_mgr_t *m, rc_job_mgr_event_fn fn, void *arg)
 static void finish(jent_t *e, rc_job_status_t s, const char *error_type, const char *msg)
 {
     rc_job_set_str(&e->job->error_type, error_type);
-    rc_job_set_status(e->job, s, now_ms(), "%s", msg);
+    rc_job_set_status(e->job, s, rc_clock_wall_ms(), "%s", msg);
     e->job->driver_pid = 0;
     e->job->driver_start_ticks = 0;
     save(e->m, e);
@@ -350,7 +344,7 @@ static void start_driver(jent_t *e)
     j->driver_pid = (int32_t)rc_job_proc_pid(e->proc);
     j->driver_start_ticks = 0;
     rc_proc_stat(rc_job_proc_pid(e->proc), NULL, &j->driver_start_ticks);
-    rc_job_set_status(j, RC_JOB_RUNNING, now_ms(), "Job is currently running.");
+    rc_job_set_status(j, RC_JOB_RUNNING, rc_clock_wall_ms(), "Job is currently running.");
     save(m, e);
     rc_log_info("jobs", "job running submission_id=%s job_id=%s pid=%d", j->submission_id, hex,
                 j->driver_pid);
@@ -555,7 +549,7 @@ rc_err_t rc_job_mgr_submit(rc_job_mgr_t *m, const rc_job_req_t *req, const rc_jo
     }
     jent_t *e = rc_calloc(1, sizeof(*e));
     e->m = m;
-    e->job = rc_job_new(req, sid, m->next_job_id, now_ms());
+    e->job = rc_job_new(req, sid, m->next_job_id, rc_clock_wall_ms());
     if (req->nenv) {
         e->env = rc_calloc(req->nenv, sizeof(char *));
         for (size_t i = 0; i < req->nenv; i++) e->env[i] = rc_strdup(req->env[i]);

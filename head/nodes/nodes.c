@@ -4,12 +4,13 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "nodes.h"
 #include "alloc.h"
+#include "clock.h"
 #include "dict.h"
 #include "log.h"
 #include "node_json.h"
 #include "node_pb.h"
-#include "nodes.h"
 
 #define DEFAULT_PERIOD_MS 3000
 #define DEFAULT_THRESHOLD 5
@@ -436,16 +437,9 @@ void rc_node_table_check(rc_node_table_t *t, uint64_t now_ms)
 
 /* ---- timer ---------------------------------------------------------------------------- */
 
-static uint64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
-
 static void on_timer(uv_timer_t *h)
 {
-    rc_node_table_check(h->data, wall_ms());
+    rc_node_table_check(h->data, rc_clock_wall_ms());
 }
 
 void rc_node_table_start(rc_node_table_t *t, uv_loop_t *loop)

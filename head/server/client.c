@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "log.h"
 #include "srv.h"
 
@@ -224,7 +225,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     c->qbuf.len += (size_t)nread;
     c->qbuf.data[c->qbuf.len] = '\0';
     c->head->net_in += (uint64_t)nread;
-    c->atime_ms = rc_now_ms();
+    c->atime_ms = rc_clock_wall_ms();
     process_input(c);
     if (c->state == RC_CONN_OPEN && c->qbuf.len > c->head->opts.max_query_buf) {
         rc_log_warn("gcs", "closing client id=%llu addr=%s: query buffer over limit bytes=%zu",
@@ -268,7 +269,7 @@ void rc_client_accept(rc_listener_t *l)
     c->id = h->next_client_id++;
     c->port_kind = l->kind;
     c->authed = h->password == NULL;
-    c->ctime_ms = c->atime_ms = rc_now_ms();
+    c->ctime_ms = c->atime_ms = rc_clock_wall_ms();
     c->parser = rc_resp_cmd_parser_new(h->opts.max_bulk, RC_RESP_DEFAULT_MAX_ELEMS);
     c->next = h->clients;
     if (h->clients) h->clients->prev = c;

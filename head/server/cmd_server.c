@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "srv.h"
 
 /* Reported as redis_version: client libraries gate features on it, and rayc
@@ -226,7 +227,7 @@ static void info_text(rc_head_t *h, const char *section, rc_buf_t *b)
 {
     int all = section == NULL || strcasecmp(section, "all") == 0 ||
               strcasecmp(section, "default") == 0 || strcasecmp(section, "everything") == 0;
-    uint64_t now = rc_now_ms();
+    uint64_t now = rc_clock_wall_ms();
     if (want(section, "server", all)) {
         rc_buf_printf(b,
                       "# Server\r\nredis_version:%s\r\nrayc_version:%s\r\nredis_mode:standalone\r\n"
@@ -471,7 +472,7 @@ static int valid_client_name(const char *s, size_t n)
 static void cmd_client(rc_cmd_ctx_t *c)
 {
     rc_client_t *me = cl(c);
-    uint64_t now = rc_now_ms();
+    uint64_t now = rc_clock_wall_ms();
     if (rc_cmd_arg_is(c, 1, "ID") && c->argc == 2) {
         rc_resp_write_int(c->out, (int64_t)me->id);
     } else if (rc_cmd_arg_is(c, 1, "SETNAME") && c->argc == 3) {

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "srv.h"
 
 #define TABLE_SIZE 1024 /* power of two, well above the number of commands */
@@ -128,6 +129,6 @@ void rc_dispatch(rc_client_t *c, size_t argc, const char *const *argv, const siz
         return;
     }
     c->last_cmd = d->name;
-    ctx.now_ms = rc_now_ms();
+    ctx.now_ms = rc_clock_wall_ms();
     d->fn(&ctx);
 }

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "log.h"
 #include "srv.h"
 
@@ -30,13 +31,6 @@ void rc_head_opts_default(rc_head_opts_t *o)
     o->dashboard_host = "127.0.0.1";
     o->dashboard_port = 8265;
     o->dashboard_max_body = (size_t)1 << 20;
-}
-
-uint64_t rc_now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -92,7 +86,7 @@ static void update_ops(rc_head_t *h, uint64_t now)
 static void on_cron(uv_timer_t *t)
 {
     rc_head_t *h = t->data;
-    uint64_t now = rc_now_ms();
+    uint64_t now = rc_clock_wall_ms();
     rc_db_expire_cycle(h->db, now, EXPIRE_BUDGET_US);
     update_ops(h, now);
 }
@@ -160,7 +154,7 @@ rc_err_t rc_head_new(const rc_head_opts_t *opts, rc_head_t **out, char *err, siz
     h->opts = *opts;
     h->password = opts->password && *opts->password ? rc_strdup(opts->password) : NULL;
     h->opts.password = h->password;
-    h->start_ms = rc_now_ms();
+    h->start_ms = rc_clock_wall_ms();
     h->ops_last_ms = h->start_ms;
     h->next_client_id = 1;
     rc_dispatch_init();
@@ -185,7 +179,7 @@ rc_err_t rc_head_new(const rc_head_opts_t *opts, rc_head_t **out, char *err, siz
     rc_node_opts_from_env(&nopts);
     h->nodes = rc_node_table_new(&nopts, h->store);
     rc_node_table_set_publish(h->nodes, node_publish, h);
-    rc = rc_node_table_load(h->nodes, rc_now_ms(), err, errcap);
+    rc = rc_node_table_load(h->nodes, rc_clock_wall_ms(), err, errcap);
     if (rc != RC_OK) goto fail;
     rc_node_table_start(h->nodes, &h->loop);
     h->tasks = rc_task_plane_new(&h->loop, h->nodes, node_publish, h);

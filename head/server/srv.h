@@ -121,7 +121,6 @@ void rc_client_close(rc_client_t *c, const char *why);
 void rc_head_flush_pending(rc_head_t *h);
 /* Closes c if its pending output exceeds the limit for its kind; returns 1 if closed. */
 int rc_client_check_output(rc_client_t *c);
-uint64_t rc_now_ms(void);
 
 /* dispatch.c */
 void rc_dispatch_init(void);

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "plane.h"
 #include "resp.h"
 #include "task.pb-c.h"
@@ -87,16 +88,9 @@ static void heap_del(rc_task_plane_t *p, waiter_t *w)
     }
 }
 
-static uint64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
-
 static void on_timer(uv_timer_t *h)
 {
-    rc_task_plane_expire(h->data, wall_ms());
+    rc_task_plane_expire(h->data, rc_clock_wall_ms());
 }
 
 void rc_waiters_arm(rc_task_plane_t *p)
@@ -106,7 +100,7 @@ void rc_waiters_arm(rc_task_plane_t *p)
         uv_timer_stop(&p->timer);
         return;
     }
-    uint64_t d = p->heap[0]->deadline, now = wall_ms();
+    uint64_t d = p->heap[0]->deadline, now = rc_clock_wall_ms();
     uv_timer_start(&p->timer, on_timer, d > now ? d - now : 0, 0);
 }
 

@@ -5,12 +5,13 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "plane.h"
 #include "alloc.h"
 #include "buf.h"
+#include "clock.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
-#include "plane.h"
 #include "task.pb-c.h"
 #include "wire.h"
 
@@ -1070,18 +1071,11 @@ static void node_remove(rc_task_plane_t *p, tnode_t *tn)
     rc_dict_delete(p->tnodes, tn->id.b, 16);
 }
 
-static uint64_t wall_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
-
 void rc_task_plane_node_event(void *arg, const rc_node_t *n, const char *event)
 {
     rc_task_plane_t *p = arg;
     tnode_t *tn = rc_plane_node(p, &n->id);
-    if (!p->now) p->now = wall_ms();
+    if (!p->now) p->now = rc_clock_wall_ms();
     if (n->state == RC_NODE_DEAD) {
         if (!tn) return;
         /* Out of the view first, so retried tasks go elsewhere. */

@@ -24,6 +24,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "clock.h"
 #include "flags.h"
 #include "job_addr.h"
 #include "job_http.h"
@@ -64,19 +65,12 @@ static void catch_sigint(void)
     sigaction(SIGINT, &sa, NULL);
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleeps ms; returns 1 (early) when Ctrl-C was pressed. */
 static int nap(int ms)
 {
-    int64_t end = mono_ms() + ms;
+    int64_t end = rc_clock_mono_ms() + ms;
     while (!interrupted) {
-        int64_t left = end - mono_ms();
+        int64_t left = end - rc_clock_mono_ms();
         if (left <= 0) return 0;
         struct timespec ts = {0, (long)(left > 100 ? 100 : left) * 1000000L};
         nanosleep(&ts, NULL);
@@ -393,7 +387,7 @@ static int resolve_working_dir(const char *wd, char *out, size_t cap)
 static int wait_started(job_ctx_t *ctx, const char *id)
 {
     int tty = isatty(STDERR_FILENO);
-    int64_t t0 = mono_ms(), next_report = PENDING_REPORT_MS;
+    int64_t t0 = rc_clock_mono_ms(), next_report = PENDING_REPORT_MS;
     int drawn = 0, rc = 1;
     for (;;) {
         rc_json_t *job = NULL;
@@ -403,7 +397,7 @@ static int wait_started(job_ctx_t *ctx, const char *id)
             rc = 0;
             break;
         }
-        int64_t waited = mono_ms() - t0;
+        int64_t waited = rc_clock_mono_ms() - t0;
         rc_buf_t line = RC_BUF_INIT;
         rc_job_view_waiting(id, job, waited / 1000, &line);
         rc_json_free(job);
@@ -427,11 +421,12 @@ static int wait_started(job_ctx_t *ctx, const char *id)
 static int report_end(job_ctx_t *ctx, const char *id)
 {
     rc_json_t *job = NULL;
-    int64_t deadline = mono_ms() + FINAL_WAIT_MS;
+    int64_t deadline = rc_clock_mono_ms() + FINAL_WAIT_MS;
     /* The stream ends when the job does, but its record may lag a moment. */
     for (;;) {
         if (get_job(ctx, id, &job) != 0) return 1;
-        if (rc_job_status_terminal(rc_job_view_status_of(job)) || mono_ms() >= deadline) break;
+        if (rc_job_status_terminal(rc_job_view_status_of(job)) || rc_clock_mono_ms() >= deadline)
+            break;
         rc_json_free(job);
         job = NULL;
         if (nap(FINAL_POLL_MS)) {
@@ -663,11 +658,11 @@ static int job_stop(int argc, char **argv)
     }
     printf("Waiting for job '%s' to exit (disable with --no-wait):\n", id);
     fflush(stdout);
-    int64_t deadline = mono_ms() + STOP_WAIT_MS;
+    int64_t deadline = rc_clock_mono_ms() + STOP_WAIT_MS;
     for (;;) {
         if (get_job(&ctx, id, &job) != 0) goto done;
         if (rc_job_status_terminal(rc_job_view_status_of(job))) break;
-        if (mono_ms() >= deadline) {
+        if (rc_clock_mono_ms() >= deadline) {
             fprintf(stderr,
                     "rayc job stop: job '%s' is still %s after %d s; check it with `rayc job "
                     "status %s`\n",

@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "argv.h"
 #include "cli.h"
+#include "clock.h"
 #include "flags.h"
 #include "fmt.h"
 #include "gcs_client.h"
@@ -74,8 +75,8 @@ static int list_nodes(const list_opts_t *o)
     case FORMAT_JSON: rc_node_view_json(&sel, &out); break;
     case FORMAT_YAML: rc_node_view_yaml(&sel, &out); break;
     case FORMAT_TABLE:
-        rc_fmt_time(rc_fmt_now_ms(), when, sizeof(when));
-        rc_node_view_table(&sel, o->detail, when, rc_fmt_now_ms(), &out);
+        rc_fmt_time(rc_clock_wall_ms(), when, sizeof(when));
+        rc_node_view_table(&sel, o->detail, when, rc_clock_wall_ms(), &out);
         break;
     }
     fwrite(out.data, 1, out.len, stdout);

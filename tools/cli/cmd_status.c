@@ -6,6 +6,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "clock.h"
 #include "flags.h"
 #include "fmt.h"
 #include "gcs_client.h"
@@ -36,7 +37,7 @@ int rc_cli_status(int argc, char **argv)
     if (rc_gcs_client_connect(address, password, 0, &c, err, sizeof(err)) != RC_OK) goto fail;
     const char *cmd[] = {"CLUSTER.STATUS"};
     if (rc_gcs_client_string(c, 1, cmd, &json, &len, err, sizeof(err)) != RC_OK) goto fail;
-    rc_fmt_time(rc_fmt_now_ms(), when, sizeof(when));
+    rc_fmt_time(rc_clock_wall_ms(), when, sizeof(when));
     if (rc_status_view_render(json, len, when, &out, err, sizeof(err)) != RC_OK) goto fail;
     fwrite(out.data, 1, out.len, stdout);
     rc = 0;

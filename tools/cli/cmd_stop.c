@@ -13,8 +13,8 @@
 
 #include "alloc.h"
 #include "cli.h"
-#include "proc.h"
 #include "flags.h"
+#include "proc.h"
 
 typedef struct {
     pid_t pid;

@@ -22,8 +22,6 @@ int rc_fmt_is_bytes_resource(const char *name);
 /* "2026-11-23 12:00:00" in local time for a wall-clock time in ms since the
  * epoch; out needs 32 bytes. */
 void rc_fmt_time(int64_t ms, char *out, size_t cap);
-/* Wall clock now, ms since the epoch. */
-int64_t rc_fmt_now_ms(void);
 /* Appends s[0..len) with every control character (and DEL) replaced by '?'. */
 void rc_fmt_append_clean(rc_buf_t *out, const char *s, size_t len);
 

@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "rand.h"
 #include "ws.h"
 
@@ -324,13 +325,6 @@ rc_err_t rc_ws_client_eof(rc_ws_client_t *c, char *err, size_t errcap)
 
 /* ---- the socket driver ---- */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 typedef struct {
     char host[300];     /* for getaddrinfo: no brackets */
     char hostport[320]; /* the Host header */
@@ -476,7 +470,7 @@ rc_err_t rc_ws_tail(const char *url, int connect_s, int handshake_s, rc_ws_data_
     c = rc_ws_client_new(nonce);
     rc_ws_client_request(c, u.hostport, u.path, &out);
     if ((rc = send_all(fd, &out, connect_s * 1000, err, errcap)) != RC_OK) goto done;
-    int64_t deadline = now_ms() + (int64_t)handshake_s * 1000;
+    int64_t deadline = rc_clock_mono_ms() + (int64_t)handshake_s * 1000;
     for (;;) {
         if (stop && *stop) {
             rc_ws_client_close(c, RC_WS_CLOSE_GOING, &out);
@@ -494,7 +488,7 @@ rc_err_t rc_ws_tail(const char *url, int connect_s, int handshake_s, rc_ws_data_
             goto done;
         }
         if (n <= 0) {
-            if (rc_ws_client_state(c) == RC_WS_CLIENT_HANDSHAKE && now_ms() > deadline) {
+            if (rc_ws_client_state(c) == RC_WS_CLIENT_HANDSHAKE && rc_clock_mono_ms() > deadline) {
                 snprintf(err, errcap, "the dashboard did not answer the log stream request in %d s",
                          handshake_s);
                 rc = RC_ETIMEOUT;

@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "hiredis_uv.h"
 #include "id.h"
 #include "node.pb-c.h"
@@ -160,9 +161,7 @@ static void send_register(node_t *n)
     m.n_labels = 2;
     m.labels = labels;
     m.total = &total;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    m.start_time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    m.start_time_ms = rc_clock_wall_ms();
     m.protocol_version = RC_NODE_PROTOCOL_VERSION;
     m.version = RC_VERSION;
     m.pid = (int32_t)getpid();

@@ -24,6 +24,7 @@
 #include <hiredis/async.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "hiredis_uv.h"
 #include "log.h"
 #include "node.pb-c.h"
@@ -107,18 +108,6 @@ struct rc_agent {
 
 static void advance(rc_agent_t *a, ev_t ev);
 
-static uint64_t now_ms(void)
-{
-    return uv_hrtime() / 1000000u;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const char *rc_agent_state_name(rc_agent_state_t s)
 {
     static const char *const names[] = {"CONNECTING", "AUTHING",  "REGISTERING", "RUNNING",
@@ -131,7 +120,7 @@ static void set_state(rc_agent_t *a, rc_agent_state_t s)
     if (a->state != s)
         rc_log_debug(COMP, "state %s -> %s", rc_agent_state_name(a->state), rc_agent_state_name(s));
     a->state = s;
-    a->state_since = now_ms();
+    a->state_since = rc_clock_mono_ms();
     /* Pull only while registered and not draining (the drain stops it itself). */
     if (a->tasks && s != RC_AGENT_DRAINING)
         rc_tasks_set_running(a->tasks, s == RC_AGENT_RUNNING, a->head_ip);
@@ -322,7 +311,7 @@ static void send_report(rc_agent_t *a)
         a->seq++;
         a->report_in_flight = 1;
         a->report_dirty = 0;
-        a->report_sent_at = a->last_report_at = now_ms();
+        a->report_sent_at = a->last_report_at = rc_clock_mono_ms();
     }
     rc_free(buf);
     arm_report(a, a->report_every_ms);
@@ -342,7 +331,7 @@ static void arm_report(rc_agent_t *a, uint64_t delay)
 static void schedule_change(rc_agent_t *a)
 {
     if (!reporting(a) || a->report_in_flight) return;
-    uint64_t now = now_ms(), next = a->last_report_at + CHANGE_MIN_MS;
+    uint64_t now = rc_clock_mono_ms(), next = a->last_report_at + CHANGE_MIN_MS;
     arm_report(a, next > now ? next - now : 0);
 }
 
@@ -662,7 +651,7 @@ static void on_retry(uv_timer_t *t)
 static void on_watch(uv_timer_t *t)
 {
     rc_agent_t *a = t->data;
-    uint64_t now = now_ms(), in_state = now - a->state_since;
+    uint64_t now = rc_clock_mono_ms(), in_state = now - a->state_since;
     switch (a->state) {
     case RC_AGENT_CONNECTING:
     case RC_AGENT_AUTHING:
@@ -740,7 +729,7 @@ static void enter_draining(rc_agent_t *a)
 /* The one function that moves the state machine (see agent.h). */
 static void advance(rc_agent_t *a, ev_t ev)
 {
-    uint64_t now = now_ms();
+    uint64_t now = rc_clock_mono_ms();
     char msg[1400];
     if (a->closing) return;
     switch (ev) {
@@ -901,8 +890,8 @@ rc_agent_t *rc_agent_new(uv_loop_t *loop, const rc_agent_config_t *cfg, int hand
     a->cfg = cfg;
     a->id = rc_id_random();
     rc_id_to_hex(&a->id, a->id_hex);
-    a->start_time_ms = wall_ms();
-    a->started_at = now_ms();
+    a->start_time_ms = rc_clock_wall_ms();
+    a->started_at = rc_clock_mono_ms();
     a->state = RC_AGENT_CONNECTING;
     a->state_since = a->started_at;
     a->backoff_ms = BACKOFF_MIN_MS;

@@ -14,12 +14,13 @@
 
 #include "agent.h"
 #include "alloc.h"
+#include "clock.h"
 #include "envv.h"
-#include "proc.h"
 #include "exec.h"
 #include "hiredis_uv.h"
 #include "log.h"
 #include "pool.h"
+#include "proc.h"
 #include "res.h"
 
 #define COMP              "tasks"
@@ -82,11 +83,6 @@ struct rc_tasks {
 static void maybe_pull(rc_tasks_t *t);
 static void schedule_flush(rc_tasks_t *t);
 static void check_drained(rc_tasks_t *t);
-
-static uint64_t now_ms(void)
-{
-    return uv_hrtime() / 1000000u;
-}
 
 /* ---- resources held by running tasks ---- */
 
@@ -231,7 +227,7 @@ static void flush(rc_tasks_t *t)
         t->inflight_ac = ac;
         memmove(t->pending, t->pending + n, (t->npending - n) * sizeof(*t->pending));
         t->npending -= n;
-        t->last_flush = now_ms();
+        t->last_flush = rc_clock_mono_ms();
     }
     rc_free(buf);
 }
@@ -250,7 +246,7 @@ static void schedule_flush(rc_tasks_t *t)
     }
     if (uv_is_active((uv_handle_t *)&t->flush_timer)) return;
     /* 0 ms: after this loop turn, so one turn's results share a batch. */
-    uint64_t now = now_ms(), next = t->last_flush + BATCH_EVERY_MS;
+    uint64_t now = rc_clock_mono_ms(), next = t->last_flush + BATCH_EVERY_MS;
     uv_timer_start(&t->flush_timer, on_flush_timer, next > now ? next - now : 0, 0);
 }
 
@@ -396,7 +392,7 @@ static void maybe_pull(rc_tasks_t *t)
         pull_connect(t);
         return;
     }
-    if (t->pstate == P_PULLING && now_ms() - t->pull_sent_at > PULL_STUCK_MS) {
+    if (t->pstate == P_PULLING && rc_clock_mono_ms() - t->pull_sent_at > PULL_STUCK_MS) {
         rc_log_warn(COMP, "TASK.PULL unanswered for %d s: reconnecting the pull connection",
                     PULL_STUCK_MS / 1000);
         backoff(t, 1);
@@ -417,7 +413,7 @@ static void maybe_pull(rc_tasks_t *t)
     size_t lens[4] = {9, RC_ID_HEX_LEN, strlen(s_slots), strlen(s_timeout)};
     if (redisAsyncCommandArgv(t->pac, on_pull_reply, NULL, 4, argv, lens) == REDIS_OK) {
         t->pstate = P_PULLING;
-        t->pull_sent_at = now_ms();
+        t->pull_sent_at = rc_clock_mono_ms();
     }
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "cmd.h"
 #include "frame.h"
 #include "log.h"
@@ -89,11 +90,6 @@ static void ex_unlink(ex_t *e, task_t *t)
     }
 }
 
-static uint64_t now_ms(void)
-{
-    return uv_hrtime() / 1000000u;
-}
-
 static void check_closed(rc_exec_pool_t *p)
 {
     if (!p->closing || p->closed_called || p->ntasks || p->exs || !p->timer_closed) return;
@@ -163,7 +159,7 @@ static void ex_die(ex_t *e, const char *why)
          * or the machine; slow down. */
         p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : SPAWN_BACKOFF_MIN;
         if (p->backoff_ms > SPAWN_BACKOFF_MAX) p->backoff_ms = SPAWN_BACKOFF_MAX;
-        p->next_spawn_at = now_ms() + p->backoff_ms;
+        p->next_spawn_at = rc_clock_mono_ms() + p->backoff_ms;
         rc_log_warn(COMP, "executor pid=%d died before running a task (%s); next start in %llu ms",
                     e->pid, why, (unsigned long long)p->backoff_ms);
     }
@@ -325,7 +321,7 @@ static ex_t *ex_spawn(rc_exec_pool_t *p, char *err, size_t cap)
         snprintf(err, cap, "cannot start the executor %s: %s", p->exe, uv_strerror(rc));
         p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : SPAWN_BACKOFF_MIN;
         if (p->backoff_ms > SPAWN_BACKOFF_MAX) p->backoff_ms = SPAWN_BACKOFF_MAX;
-        p->next_spawn_at = now_ms() + p->backoff_ms;
+        p->next_spawn_at = rc_clock_mono_ms() + p->backoff_ms;
         /* Free through the close callbacks, as libuv requires. */
         e->exited = 1;
         e->dead = 1;
@@ -390,7 +386,7 @@ static void dispatch(rc_exec_pool_t *p)
         if (!idle && p->nlive >= p->cfg.slots) idle = shortest;
         if (!idle) {
             if (p->nlive >= p->cfg.slots) return;
-            uint64_t now = now_ms();
+            uint64_t now = rc_clock_mono_ms();
             if (now < p->next_spawn_at) {
                 if (!uv_is_active((uv_handle_t *)&p->spawn_timer))
                     uv_timer_start(&p->spawn_timer, on_spawn_timer, p->next_spawn_at - now, 0);
