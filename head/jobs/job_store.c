@@ -12,6 +12,7 @@
 
 #include "alloc.h"
 #include "daemon.h"
+#include "fdio.h"
 #include "log.h"
 
 #define RECORD_MAX (16u << 20)
@@ -41,18 +42,6 @@ rc_err_t rc_job_store_init(const char *storage, char *err, size_t errcap)
     return RC_OK;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 rc_err_t rc_job_store_save(const char *storage, const rc_job_t *j, char *err, size_t errcap)
 {
     char dir[4096], tmp[4200], final[4200];
@@ -64,7 +53,7 @@ rc_err_t rc_job_store_save(const char *storage, const rc_job_t *j, char *err, si
     snprintf(final, sizeof(final), "%s/job.pb", dir);
     rc_job_pack(j, &b);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write_all(fd, b.data, b.len) != 0 || fsync(fd) != 0) goto fail;
+    if (fd < 0 || rc_write_all(fd, b.data, b.len) != RC_OK || fsync(fd) != 0) goto fail;
     if (close(fd) != 0) {
         fd = -1;
         goto fail;

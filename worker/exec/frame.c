@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "fdio.h"
 
 static uint32_t get_le32(const uint8_t *p)
 {
@@ -80,27 +81,13 @@ rc_err_t rc_frame_append(rc_buf_t *out, const void *msg, size_t len)
     return RC_OK;
 }
 
-static rc_err_t write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return RC_EIO;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return RC_OK;
-}
-
 rc_err_t rc_frame_write_fd(int fd, const void *msg, size_t len)
 {
     if (len > RC_FRAME_MAX) return RC_ETOOBIG;
     uint8_t hdr[4];
     put_le32(hdr, (uint32_t)len);
-    rc_err_t rc = write_all(fd, hdr, 4);
-    if (rc == RC_OK && len) rc = write_all(fd, msg, len);
+    rc_err_t rc = rc_write_all(fd, hdr, 4);
+    if (rc == RC_OK && len) rc = rc_write_all(fd, msg, len);
     return rc;
 }
 
@@ -145,7 +132,7 @@ rc_err_t rc_frame_read_fd(int fd, uint8_t **out, size_t *len, volatile int *inte
 
 rc_err_t rc_frame_flush_fd(int fd, rc_buf_t *out)
 {
-    rc_err_t rc = out->len ? write_all(fd, (const uint8_t *)out->data, out->len) : RC_OK;
+    rc_err_t rc = out->len ? rc_write_all(fd, (const uint8_t *)out->data, out->len) : RC_OK;
     rc_buf_clear(out);
     return rc;
 }
