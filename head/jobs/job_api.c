@@ -32,6 +32,8 @@ struct tail {
     rc_ws_t *ws;
     char *sid;
     uint64_t off;
+    uint32_t job_id; /* tells a job deleted and submitted again under sid apart */
+    int fd;          /* the log, opened once it exists; -1 before */
     uv_timer_t timer;
     tail_t *prev, *next;
     int closing; /* we asked the socket to close */
@@ -57,6 +59,7 @@ static void respond_json(rc_http_req_t *req, int status, rc_buf_t *b)
 static void tail_timer_closed(uv_handle_t *h)
 {
     tail_t *t = h->data;
+    if (t->fd >= 0) close(t->fd);
     rc_free(t->sid);
     rc_free(t);
 }
@@ -82,10 +85,13 @@ static void tail_end(tail_t *t, const char *why)
 /* Sends what the log has beyond t->off; 1 when it reached the end of the file. */
 static int tail_pump(tail_t *t, const rc_job_t *j)
 {
-    char path[4200];
-    rc_job_mgr_log_path(t->a->mgr, j, path, sizeof(path));
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return 1;
+    if (t->fd < 0) {
+        char path[4200];
+        rc_job_mgr_log_path(t->a->mgr, j, path, sizeof(path));
+        t->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (t->fd < 0) return 1;
+    }
+    int fd = t->fd;
     static char buf[TAIL_CHUNK];
     size_t sent = 0;
     int eof = 0;
@@ -105,7 +111,6 @@ static int tail_pump(tail_t *t, const rc_job_t *j)
         t->off += (uint64_t)n;
         sent += (size_t)n;
     }
-    close(fd);
     return eof;
 }
 
@@ -113,7 +118,7 @@ static void tail_tick(uv_timer_t *timer)
 {
     tail_t *t = timer->data;
     const rc_job_t *j = rc_job_mgr_find(t->a->mgr, t->sid);
-    if (!j) {
+    if (!j || j->job_id != t->job_id) {
         tail_end(t, "job deleted");
         return;
     }
@@ -142,6 +147,8 @@ static void start_tail(rc_job_api_t *a, rc_http_req_t *req, const rc_job_t *j)
 {
     tail_t *t = rc_calloc(1, sizeof(*t));
     t->a = a;
+    t->fd = -1;
+    t->job_id = j->job_id;
     t->sid = rc_strdup(j->submission_id);
     t->ws = rc_http_req_upgrade_ws(req, tail_event, t);
     if (!t->ws) {

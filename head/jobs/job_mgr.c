@@ -177,21 +177,36 @@ static void finish(jent_t *e, rc_job_status_t s, const char *error_type, const c
                 rc_job_status_name(s));
 }
 
-/* The end of the log, for a FAILED message (Ray quotes it too). */
-static void log_tail(rc_job_mgr_t *m, jent_t *e, rc_buf_t *out)
+/* Appends the last max bytes of the job's log to out (nothing when it has no
+ * log yet). The FAILED message quotes the end of it, as Ray's does, and GET
+ * .../logs returns it. */
+static rc_err_t read_log_tail(const rc_job_mgr_t *m, const rc_job_t *j, size_t max, rc_buf_t *out,
+                              char *err, size_t errcap)
 {
     char path[4200];
-    rc_job_mgr_log_path(m, e->job, path, sizeof(path));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
+    rc_job_mgr_log_path(m, j, path, sizeof(path));
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        if (errno == ENOENT) return RC_OK;
+        snprintf(err, errcap, "cannot read the log of job %s: %s", j->submission_id,
+                 strerror(errno));
+        return RC_EIO;
+    }
     struct stat st;
     if (fstat(fd, &st) == 0 && st.st_size > 0) {
-        off_t off = st.st_size > FAIL_LOG_TAIL ? st.st_size - FAIL_LOG_TAIL : 0;
-        char *p = rc_buf_reserve(out, FAIL_LOG_TAIL);
-        ssize_t n = pread(fd, p, FAIL_LOG_TAIL, off);
-        if (n > 0) out->len += (size_t)n;
+        size_t size = (size_t)st.st_size, want = size > max ? max : size;
+        char *p = rc_buf_reserve(out, want);
+        size_t got = 0;
+        while (got < want) {
+            ssize_t n = pread(fd, p + got, want - got, (off_t)(size - want + got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            got += (size_t)n;
+        }
+        out->len += got;
     }
     close(fd);
+    return RC_OK;
 }
 
 static void driver_exited(void *arg, int64_t status, int sig)
@@ -218,7 +233,8 @@ static void driver_exited(void *arg, int64_t status, int sig)
             rc_buf_printf(&msg, "Job entrypoint command failed with exit code %lld",
                           (long long)status);
         rc_buf_t tail = RC_BUF_INIT;
-        log_tail(m, e, &tail);
+        char rerr[256];
+        read_log_tail(m, e->job, FAIL_LOG_TAIL, &tail, rerr, sizeof(rerr));
         if (tail.len)
             rc_buf_printf(&msg, ", last available logs (truncated to %d chars):\n%.*s",
                           FAIL_LOG_TAIL, (int)tail.len, tail.data);
@@ -248,6 +264,14 @@ static int wants_resources(const rc_job_t *j)
            *j->entrypoint_resources_json;
 }
 
+/* Appends "NAME 'VALUE' " to a command line. */
+static void shell_flag(rc_buf_t *b, const char *name, const char *value)
+{
+    rc_buf_append_str(b, name);
+    rc_buf_append_char(b, ' ');
+    shell_word(b, value);
+}
+
 /* The command that runs the entrypoint as a task placed by the scheduler. */
 static void runner_command(const rc_job_mgr_t *m, const jent_t *e, const char *log, rc_buf_t *b)
 {
@@ -255,25 +279,15 @@ static void runner_command(const rc_job_mgr_t *m, const jent_t *e, const char *l
     char num[64];
     rc_buf_append_str(b, "exec ");
     shell_word(b, m->runner);
-    rc_buf_append_str(b, "--log ");
-    shell_word(b, log);
-    if (e->cwd) {
-        rc_buf_append_str(b, "--cwd ");
-        shell_word(b, e->cwd);
-    }
+    shell_flag(b, "--log", log);
+    if (e->cwd) shell_flag(b, "--cwd", e->cwd);
     snprintf(num, sizeof(num), "%.17g", j->entrypoint_num_cpus);
-    rc_buf_append_str(b, "--num-cpus ");
-    shell_word(b, num);
+    shell_flag(b, "--num-cpus", num);
     snprintf(num, sizeof(num), "%.17g", j->entrypoint_num_gpus);
-    rc_buf_append_str(b, "--num-gpus ");
-    shell_word(b, num);
+    shell_flag(b, "--num-gpus", num);
     snprintf(num, sizeof(num), "%lld", (long long)j->entrypoint_memory);
-    rc_buf_append_str(b, "--memory ");
-    shell_word(b, num);
-    if (*j->entrypoint_resources_json) {
-        rc_buf_append_str(b, "--resources ");
-        shell_word(b, j->entrypoint_resources_json);
-    }
+    shell_flag(b, "--memory", num);
+    if (*j->entrypoint_resources_json) shell_flag(b, "--resources", j->entrypoint_resources_json);
     for (size_t i = 0; i < e->nenv; i++) {
         char name[512];
         const char *eq = strchr(e->env[i], '=');
@@ -281,8 +295,7 @@ static void runner_command(const rc_job_mgr_t *m, const jent_t *e, const char *l
         if (n >= sizeof(name)) continue;
         memcpy(name, e->env[i], n);
         name[n] = '\0';
-        rc_buf_append_str(b, "--env ");
-        shell_word(b, name);
+        shell_flag(b, "--env", name);
     }
     rc_buf_append_str(b, "-- ");
     shell_word(b, j->entrypoint);
@@ -641,31 +654,7 @@ void rc_job_mgr_log_path(const rc_job_mgr_t *m, const rc_job_t *j, char *out, si
 rc_err_t rc_job_mgr_read_log(const rc_job_mgr_t *m, const rc_job_t *j, rc_buf_t *out, char *err,
                              size_t errcap)
 {
-    char path[4200];
-    rc_job_mgr_log_path(m, j, path, sizeof(path));
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        if (errno == ENOENT) return RC_OK;
-        snprintf(err, errcap, "cannot read the log of job %s: %s", j->submission_id,
-                 strerror(errno));
-        return RC_EIO;
-    }
-    struct stat st;
-    rc_err_t rc = RC_OK;
-    if (fstat(fd, &st) == 0 && st.st_size > 0) {
-        size_t size = (size_t)st.st_size, want = size > m->max_log_read ? m->max_log_read : size;
-        char *p = rc_buf_reserve(out, want);
-        size_t got = 0;
-        while (got < want) {
-            ssize_t n = pread(fd, p + got, want - got, (off_t)(size - want + got));
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            got += (size_t)n;
-        }
-        out->len += got;
-    }
-    close(fd);
-    return rc;
+    return read_log_tail(m, j, m->max_log_read, out, err, errcap);
 }
 
 void rc_job_mgr_counts(const rc_job_mgr_t *m, size_t counts[5])
