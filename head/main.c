@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "alloc.h"
 #include "daemon.h"
 #include "flags.h"
@@ -34,7 +35,7 @@ static void dashboard_url(const opts_t *o, const char *ip, int dport, char *out,
 {
     const char *host = o->dashboard_host;
     if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::")) host = ip;
-    snprintf(out, cap, strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, dport);
+    rc_addr_join("http://", host, dport, out, cap);
 }
 
 static void print_started(const opts_t *o, const char *ip, int port, int dport)

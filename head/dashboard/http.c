@@ -19,6 +19,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 
+#include "addr.h"
 #include "alloc.h"
 #include "buf.h"
 #include "log.h"
@@ -458,8 +459,7 @@ rc_err_t rc_http_server_start(uv_loop_t *loop, const rc_http_opts_t *o, rc_http_
     s->ws.loop = loop;
     s->ws.mb = &s->mb;
 
-    snprintf(text, sizeof text, strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host,
-             o->port);
+    rc_addr_join("http://", host, o->port, text, sizeof text);
     if ((rv = nng_url_parse(&url, text)) != 0) {
         snprintf(err, errcap, "bad dashboard host '%s': %s", host, nng_strerror(rv));
         rc = RC_EINVAL;

@@ -29,6 +29,7 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 
+#include "addr.h"
 #include "alloc.h"
 #include "clock.h"
 #include "hiredis_uv.h"
@@ -903,9 +904,9 @@ rc_err_t rc_store_open(uv_loop_t *loop, const char *url, const char *ns, rc_stor
         goto fail;
     }
     s->persistent = 1;
-    snprintf(s->describe, sizeof(s->describe),
-             strchr(s->url.host, ':') ? "redis://[%s]:%d/%d" : "redis://%s:%d/%d", s->url.host,
-             s->url.port, s->url.db);
+    int n = rc_addr_join("redis://", s->url.host, s->url.port, s->describe, sizeof(s->describe));
+    if (n > 0 && (size_t)n < sizeof(s->describe))
+        snprintf(s->describe + n, sizeof(s->describe) - (size_t)n, "/%d", s->url.db);
     if (!ns || !*ns) ns = "default";
     size_t nslen = strlen(ns);
     s->prefix = rc_malloc(nslen + 7);

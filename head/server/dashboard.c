@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "http.h"
 #include "job_api.h"
 #include "job_mgr.h"
@@ -45,7 +46,7 @@ rc_err_t rc_head_dashboard_start(rc_head_t *h, char *err, size_t errcap)
         const char *host = h->opts.bind_host;
         /* Drivers run here: a wildcard bind is reached on loopback. */
         if (!host || !strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !*host) host = "127.0.0.1";
-        snprintf(gcs, sizeof(gcs), strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, h->gcs.port);
+        rc_addr_join("", host, h->gcs.port, gcs, sizeof(gcs));
         /* rayc-job-runner lives beside rayc-head. */
         char runner[4200];
         rc_proc_sibling("rayc-job-runner", runner, sizeof(runner));

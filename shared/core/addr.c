@@ -78,10 +78,13 @@ rc_err_t rc_addr_resolve(const char *text, rc_addr_t *out, char *err, size_t err
     return rc_addr_parse(env, out, err, errcap);
 }
 
+int rc_addr_join(const char *prefix, const char *host, int port, char *out, size_t cap)
+{
+    int v6 = strchr(host, ':') != NULL;
+    return snprintf(out, cap, "%s%s%s%s:%d", prefix, v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
 void rc_addr_format(const rc_addr_t *a, char *out, size_t cap)
 {
-    if (strchr(a->host, ':'))
-        snprintf(out, cap, "[%s]:%d", a->host, a->port);
-    else
-        snprintf(out, cap, "%s:%d", a->host, a->port);
+    rc_addr_join("", a->host, a->port, out, cap);
 }

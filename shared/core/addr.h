@@ -28,5 +28,9 @@ rc_err_t rc_addr_parse(const char *text, rc_addr_t *out, char *err, size_t errca
 rc_err_t rc_addr_resolve(const char *text, rc_addr_t *out, char *err, size_t errcap);
 /* "host:port" (IPv6 in brackets) into out. */
 void rc_addr_format(const rc_addr_t *a, char *out, size_t cap);
+/* prefix, host and port into out, an IPv6 literal in brackets: ("http://",
+ * "::1", 8265) gives "http://[::1]:8265"; prefix may be "". Returns the length
+ * the full text has (as snprintf). */
+int rc_addr_join(const char *prefix, const char *host, int port, char *out, size_t cap);
 
 #endif

@@ -68,9 +68,7 @@ rc_err_t rc_job_addr_normalize(const char *text, char *out, size_t cap, char *er
     if (a.ray_client || port == RC_GCS_DEFAULT_PORT || port == RC_CLIENT_DEFAULT_PORT)
         port = RC_DASHBOARD_DEFAULT_PORT;
     char url[300];
-    int v6 = strchr(a.host, ':') != NULL;
-    int n =
-        snprintf(url, sizeof(url), "http://%s%s%s:%d", v6 ? "[" : "", a.host, v6 ? "]" : "", port);
+    int n = rc_addr_join("http://", a.host, port, url, sizeof(url));
     return put(out, cap, url, (size_t)n < sizeof(url) ? (size_t)n : sizeof(url), err, errcap);
 }
 

@@ -73,6 +73,13 @@ static void test_env(void **state)
     assert_int_equal(rc_addr_parse("[::1]:5", &a, err, sizeof(err)), RC_OK);
     rc_addr_format(&a, text, sizeof(text));
     assert_string_equal(text, "[::1]:5");
+    assert_int_equal(rc_addr_join("http://", "::1", 8265, text, sizeof(text)), 17);
+    assert_string_equal(text, "http://[::1]:8265");
+    rc_addr_join("redis://", "127.0.0.1", 6379, text, sizeof(text));
+    assert_string_equal(text, "redis://127.0.0.1:6379");
+    char tiny[8];
+    assert_int_equal(rc_addr_join("http://", "h", 80, tiny, sizeof(tiny)), 11);
+    assert_string_equal(tiny, "http://");
 }
 
 int main(void)
