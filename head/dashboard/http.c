@@ -22,7 +22,9 @@
 #include "addr.h"
 #include "alloc.h"
 #include "buf.h"
+#include "id.h"
 #include "log.h"
+#include "query.h"
 #include "ws.h"
 #include "wsconn.h"
 
@@ -74,14 +76,6 @@ void rc_http_opts_default(rc_http_opts_t *o)
 
 /* ---- small text helpers -------------------------------------------------- */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Strict percent-decoding of a path: a malformed escape or %00 fails. out
  * holds len+1 bytes. */
 static rc_err_t decode_path(const char *in, size_t len, char *out)
@@ -93,37 +87,14 @@ static rc_err_t decode_path(const char *in, size_t len, char *out)
             continue;
         }
         if (i + 2 >= len) return RC_ESYNTAX;
-        int hi = hexval((unsigned char)in[i + 1]);
-        int lo = hexval((unsigned char)in[i + 2]);
+        int hi = rc_hex_digit((unsigned char)in[i + 1]);
+        int lo = rc_hex_digit((unsigned char)in[i + 2]);
         if (hi < 0 || lo < 0 || (hi | lo) == 0) return RC_ESYNTAX;
         out[o++] = (char)(hi << 4 | lo);
         i += 2;
     }
     out[o] = '\0';
     return RC_OK;
-}
-
-/* Lenient decoding of a query component: '+' is a space, malformed escapes and
- * %00 stay as written. Writes at most cap-1 bytes and a NUL. */
-static void decode_query(const char *in, size_t len, char *out, size_t cap)
-{
-    if (!cap) return;
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 1 < cap; i++) {
-        char c = in[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%' && i + 2 < len) {
-            int hi = hexval((unsigned char)in[i + 1]);
-            int lo = hexval((unsigned char)in[i + 2]);
-            if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
-                c = (char)(hi << 4 | lo);
-                i += 2;
-            }
-        }
-        out[o++] = c;
-    }
-    out[o] = '\0';
 }
 
 /* Does the comma-separated header value list token (case-insensitive)? */
@@ -602,32 +573,24 @@ const char *rc_http_req_query(const rc_http_req_t *r)
     return r->srv ? r->query : "";
 }
 
+typedef struct {
+    const char *name;
+    char *out;
+    size_t outcap;
+} param_find_t;
+
+static int param_match(void *arg, const char *key, const char *value)
+{
+    param_find_t *f = arg;
+    if (strcmp(key, f->name) != 0) return 0;
+    snprintf(f->out, f->outcap, "%s", value);
+    return 1;
+}
+
 int rc_http_req_query_param(const rc_http_req_t *r, const char *name, char *out, size_t outcap)
 {
-    const char *q = rc_http_req_query(r);
-    size_t nlen = strlen(name);
-    char *key = rc_malloc(strlen(q) + 1);
-    int found = 0;
-    while (*q) {
-        size_t seg = strcspn(q, "&");
-        size_t klen = strcspn(q, "=&");
-        decode_query(q, klen, key, klen + 1);
-        if (strlen(key) == nlen && memcmp(key, name, nlen) == 0) {
-            const char *v = q + klen;
-            size_t vlen = 0;
-            if (*v == '=') {
-                v++;
-                vlen = seg - klen - 1;
-            }
-            decode_query(v, vlen, out, outcap);
-            found = 1;
-            break;
-        }
-        q += seg;
-        if (*q == '&') q++;
-    }
-    rc_free(key);
-    return found;
+    param_find_t f = {name, out, outcap};
+    return rc_query_each(rc_http_req_query(r), param_match, &f);
 }
 
 const char *rc_http_req_header(const rc_http_req_t *r, const char *name)

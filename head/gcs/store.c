@@ -33,6 +33,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "hiredis_uv.h"
+#include "id.h"
 #include "log.h"
 
 #define COMP "store"
@@ -116,14 +117,6 @@ struct rc_store {
 
 /* ---- URL parsing (pure) ---- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static rc_err_t pct_decode(const char *src, size_t n, char *dst, size_t cap, const char *what,
                            char *err, size_t errcap)
 {
@@ -131,7 +124,8 @@ static rc_err_t pct_decode(const char *src, size_t n, char *dst, size_t cap, con
     for (size_t i = 0; i < n; i++) {
         char c = src[i];
         if (c == '%') {
-            int hi = i + 2 < n ? hexval(src[i + 1]) : -1, lo = i + 2 < n ? hexval(src[i + 2]) : -1;
+            int hi = i + 2 < n ? rc_hex_digit((unsigned char)src[i + 1]) : -1,
+                lo = i + 2 < n ? rc_hex_digit((unsigned char)src[i + 2]) : -1;
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
                 snprintf(err, errcap,
                          "bad percent-encoding in the %s of the redis URL: write a '%%' as %%25 "

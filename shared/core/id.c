@@ -45,7 +45,7 @@ void rc_id_to_hex(const rc_id_t *id, char out[RC_ID_HEX_LEN + 1])
     rc_hex_encode(id->b, sizeof(id->b), out);
 }
 
-static int hexval(char c)
+int rc_hex_digit(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -57,8 +57,12 @@ rc_err_t rc_hex_decode(const char *s, size_t len, uint8_t *out, size_t n)
 {
     if (!s || len != 2 * n) return RC_EINVAL;
     for (size_t i = 0; i < n; i++)
-        if (hexval(s[2 * i]) < 0 || hexval(s[2 * i + 1]) < 0) return RC_EINVAL;
-    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(hexval(s[2 * i]) << 4 | hexval(s[2 * i + 1]));
+        if (rc_hex_digit((unsigned char)s[2 * i]) < 0 ||
+            rc_hex_digit((unsigned char)s[2 * i + 1]) < 0)
+            return RC_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(rc_hex_digit((unsigned char)s[2 * i]) << 4 |
+                           rc_hex_digit((unsigned char)s[2 * i + 1]));
     return RC_OK;
 }
 

@@ -36,6 +36,8 @@ rc_err_t rc_id_from_hex(const char *s, size_t len, rc_id_t *out);
  * use them too. */
 void rc_hex_encode(const uint8_t *bytes, size_t n, char *out);
 rc_err_t rc_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
+/* The value of one hex digit (either case), -1 for any other character. */
+int rc_hex_digit(int c);
 /* A well-mixed 64-bit hash of all 16 bytes (ids may come from peers, so the
  * hash does not trust them to be random). */
 uint64_t rc_id_hash(const rc_id_t *id);
