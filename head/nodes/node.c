@@ -52,9 +52,34 @@ void rc_node_clear(rc_node_t *n)
     rc_free(n->labels);
     rc_res_free(&n->total);
     rc_res_free(&n->available);
+    rc_node_workers_free(&n->workers);
     rc_node_init(n);
     n->prev = prev;
     n->next = next;
     n->dprev = dprev;
     n->dnext = dnext;
+}
+
+size_t rc_node_nworkers(const rc_node_t *n)
+{
+    return n->workers.n;
+}
+
+void rc_node_workers_copy(rc_node_workers_t *dst, const rc_node_workers_t *src)
+{
+    if (dst->cap < src->n) {
+        /* Grown to fit, never shrunk: a node's steady reports allocate nothing. */
+        rc_free(dst->v);
+        dst->v = rc_malloc(src->n * sizeof(*dst->v));
+        dst->cap = src->n;
+    }
+    if (src->n) memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+    dst->n = src->n;
+}
+
+void rc_node_workers_free(rc_node_workers_t *l)
+{
+    rc_free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
 }

@@ -4,7 +4,11 @@
  * shared/proto/node.proto's NodeInfo; the table (nodes.h) owns every record and
  * is the only writer. Other modules of the head (scheduler, dashboard) read
  * records through rc_node_table_get / rc_node_table_first: the fields above
- * "private" are theirs to read, never to change. */
+ * "private" are theirs to read, never to change.
+ *
+ * Workers: the node's executor processes (Ray's "workers") as its last applied
+ * ResourceReport listed them, at most RC_NODE_MAX_WORKERS. Kept when the node
+ * re-registers or dies (a DEAD node shows its last list); never stored. */
 #ifndef RC_NODE_H
 #define RC_NODE_H
 
@@ -21,6 +25,27 @@ typedef struct {
     char *key;   /* owned */
     char *value; /* owned */
 } rc_node_label_t;
+
+/* Executors kept per node; a report listing more has the rest ignored. */
+#define RC_NODE_MAX_WORKERS 1024
+
+/* One executor process (node.proto WorkerInfo). Fixed size: a list is copied
+ * with one memcpy. */
+typedef struct {
+    rc_id_t id; /* worker_id */
+    rc_id_t task_id;
+    int has_task; /* task_id is set */
+    int busy;
+    int32_t pid;
+    uint64_t tasks_done;
+    int64_t start_time_ms;
+} rc_node_worker_t;
+
+/* A list of workers that keeps its array between reports. */
+typedef struct {
+    rc_node_worker_t *v; /* owned */
+    size_t n, cap;
+} rc_node_workers_t;
 
 typedef struct rc_node {
     rc_id_t id;
@@ -40,6 +65,7 @@ typedef struct rc_node {
     int64_t end_time_ms; /* when it became DEAD, 0 before */
     int64_t last_report_ms;
     rc_node_state_t state;
+    rc_node_workers_t workers; /* see the header comment */
 
     /* private to nodes.c */
     uint64_t last_seq;             /* ResourceReport.seq of the last applied report */
@@ -47,6 +73,7 @@ typedef struct rc_node {
     int heard;                     /* a report (or the registration) arrived since the last check */
     struct rc_node *prev, *next;   /* every node, in registration order */
     struct rc_node *dprev, *dnext; /* DEAD nodes, oldest death first */
+    int workers_warned;            /* the over-RC_NODE_MAX_WORKERS warning was logged */
 } rc_node_t;
 
 /* "ALIVE", "DRAINING", "DEAD" ("UNKNOWN" for anything else). */
@@ -57,5 +84,12 @@ void rc_node_init(rc_node_t *n);
 void rc_node_clear(rc_node_t *n);
 /* Replaces *dst_str with a copy of s (NULL means ""). */
 void rc_node_set_str(char **dst_str, const char *s);
+
+/* Workers of the node's last applied report (rows of `ray list workers`). */
+size_t rc_node_nworkers(const rc_node_t *n);
+/* Makes dst a copy of src, reusing dst's array when it is large enough. */
+void rc_node_workers_copy(rc_node_workers_t *dst, const rc_node_workers_t *src);
+/* Frees the array; the list is empty afterwards. */
+void rc_node_workers_free(rc_node_workers_t *l);
 
 #endif

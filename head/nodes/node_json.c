@@ -49,6 +49,36 @@ void rc_node_to_json(const rc_node_t *n, rc_jw_t *w)
     rc_jw_obj_end(w);
 }
 
+void rc_node_worker_to_json(const rc_node_t *n, size_t i, rc_jw_t *w)
+{
+    RC_ASSERT(i < n->workers.n);
+    const rc_node_worker_t *x = &n->workers.v[i];
+    char hex[RC_ID_HEX_LEN + 1];
+    rc_jw_obj_begin(w);
+    rc_id_to_hex(&x->id, hex);
+    key_str(w, "worker_id", hex);
+    rc_jw_key(w, "is_alive");
+    rc_jw_bool(w, n->state != RC_NODE_DEAD);
+    key_str(w, "worker_type", "WORKER");
+    rc_jw_key(w, "exit_type");
+    rc_jw_null(w);
+    rc_id_to_hex(&n->id, hex);
+    key_str(w, "node_id", hex);
+    key_str(w, "ip", n->node_ip);
+    key_int(w, "pid", x->pid);
+    key_str(w, "state", x->busy ? "BUSY" : "IDLE");
+    rc_jw_key(w, "task_id");
+    if (x->has_task) {
+        rc_id_to_hex(&x->task_id, hex);
+        rc_jw_str(w, hex);
+    } else {
+        rc_jw_null(w);
+    }
+    rc_jw_key(w, "tasks_done");
+    rc_jw_uint(w, x->tasks_done);
+    rc_jw_obj_end(w);
+}
+
 void rc_node_table_json(rc_node_table_t *t, rc_buf_t *out)
 {
     rc_jw_t w;

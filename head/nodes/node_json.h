@@ -18,6 +18,13 @@
  * "start_time_ms", "end_time_ms", "death_reason", "object_port", "version",
  * "pid", "last_report_ms"}. */
 void rc_node_to_json(const rc_node_t *n, rc_jw_t *w);
+/* Worker i (< rc_node_nworkers(n)) of node n as a row of Ray's `ray list
+ * workers`: {"worker_id" (hex), "is_alive" (false once the node is DEAD),
+ * "worker_type": "WORKER", "exit_type": null, "node_id" (hex), "ip" (the
+ * node's node_ip), "pid", "state" ("IDLE" | "BUSY"), "task_id" (hex of the
+ * running task, or null), "tasks_done"}. Iterate nodes with
+ * rc_node_table_first / n->next. */
+void rc_node_worker_to_json(const rc_node_t *n, size_t i, rc_jw_t *w);
 /* Appends a JSON array of every node, in registration order. */
 void rc_node_table_json(rc_node_table_t *t, rc_buf_t *out);
 /* Appends what CLUSTER.STATUS returns: {"nodes": {"alive","draining","dead"},

@@ -328,8 +328,55 @@ rc_err_t rc_node_from_pb(const void *pb, size_t len, rc_node_pb_mode_t mode, rc_
     return e;
 }
 
+static rc_err_t workers_from_pb(const Rayc__ResourceReport *m, rc_node_workers_t *out, char *err,
+                                size_t errcap)
+{
+    size_t n = m->n_workers < RC_NODE_MAX_WORKERS ? m->n_workers : RC_NODE_MAX_WORKERS;
+    out->n = 0;
+    if (out->cap < n) {
+        rc_free(out->v);
+        out->v = rc_malloc(n * sizeof(*out->v));
+        out->cap = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const Rayc__WorkerInfo *w = m->workers[i];
+        rc_node_worker_t *x = &out->v[i];
+        if (w->worker_id.len != sizeof(x->id.b)) {
+            snprintf(err, errcap,
+                     "workers[%zu]: worker_id must be 16 bytes, got %zu: send the executor's "
+                     "128-bit id as raw bytes",
+                     i, w->worker_id.len);
+            return RC_EINVAL;
+        }
+        if (w->task_id.len != 0 && w->task_id.len != sizeof(x->task_id.b)) {
+            snprintf(err, errcap,
+                     "workers[%zu]: task_id must be 16 bytes (or empty when idle), got %zu", i,
+                     w->task_id.len);
+            return RC_EINVAL;
+        }
+        if (w->pid < 0 || w->start_time_ms < 0) {
+            snprintf(err, errcap, "workers[%zu]: %s is negative: send the executor's real one", i,
+                     w->pid < 0 ? "pid" : "start_time_ms");
+            return RC_EINVAL;
+        }
+        memcpy(x->id.b, w->worker_id.data, sizeof(x->id.b));
+        x->has_task = w->task_id.len != 0;
+        if (x->has_task)
+            memcpy(x->task_id.b, w->task_id.data, sizeof(x->task_id.b));
+        else
+            x->task_id = RC_ID_NIL;
+        x->busy = w->busy != 0;
+        x->pid = w->pid;
+        x->tasks_done = w->tasks_done;
+        x->start_time_ms = w->start_time_ms;
+        out->n++;
+    }
+    return RC_OK;
+}
+
 rc_err_t rc_node_report_from_pb(const void *pb, size_t len, rc_node_arena_t *a,
-                                rc_node_report_t *out, rc_res_t *avail, char *err, size_t errcap)
+                                rc_node_report_t *out, rc_res_t *avail, rc_node_workers_t *workers,
+                                char *err, size_t errcap)
 {
     rc_err_t e;
     memset(out, 0, sizeof(*out));
@@ -353,8 +400,10 @@ rc_err_t rc_node_report_from_pb(const void *pb, size_t len, rc_node_arena_t *a,
     if (e == RC_OK) {
         out->seq = m->seq;
         out->has_available = m->available != NULL;
+        out->nworkers = m->n_workers;
         if (m->available) e = res_from_pb(m->available, "available", avail, err, errcap);
     }
+    if (e == RC_OK) e = workers_from_pb(m, workers, err, errcap);
     rayc__resource_report__free_unpacked(m, &al);
     a->used = 0;
     return e;

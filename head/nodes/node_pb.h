@@ -61,12 +61,19 @@ typedef struct {
     rc_id_t id;
     uint64_t seq;
     int has_available; /* the report carried available resources */
+    size_t nworkers;   /* workers the report listed (more than were decoded when over the cap) */
 } rc_node_report_t;
 
 /* Decodes and validates a ResourceReport. avail (initialised) is overwritten
- * with the reported amounts when has_available, reusing its memory. Errors as
- * rc_node_from_pb; on error *avail holds no meaningful value. */
+ * with the reported amounts when has_available, reusing its memory; workers
+ * (zeroed or from an earlier call) with the first RC_NODE_MAX_WORKERS listed
+ * executors, reusing its array (the rest are neither decoded nor checked).
+ * A worker entry is refused (RC_EINVAL) when worker_id is not 16 bytes,
+ * task_id is neither empty nor 16 bytes, or pid or start_time_ms is negative.
+ * Errors as rc_node_from_pb; on error *avail and *workers hold no meaningful
+ * value. */
 rc_err_t rc_node_report_from_pb(const void *pb, size_t len, rc_node_arena_t *a,
-                                rc_node_report_t *out, rc_res_t *avail, char *err, size_t errcap);
+                                rc_node_report_t *out, rc_res_t *avail, rc_node_workers_t *workers,
+                                char *err, size_t errcap);
 
 #endif

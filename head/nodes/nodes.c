@@ -34,8 +34,9 @@ struct rc_node_table {
     rc_node_demand_fn demand;
     void *demand_arg;
     rc_node_arena_t arena;
-    rc_res_t scratch; /* decoded available resources of the report being applied */
-    rc_buf_t pb;      /* scratch for encoding a record */
+    rc_res_t scratch;           /* decoded available resources of the report being applied */
+    rc_node_workers_t wscratch; /* decoded workers of that report */
+    rc_buf_t pb;                /* scratch for encoding a record */
     uv_timer_t timer;
     int timer_inited;
 };
@@ -145,6 +146,7 @@ void rc_node_table_free(rc_node_table_t *t)
     rc_dict_free(t->byid);
     rc_node_arena_free(&t->arena);
     rc_res_free(&t->scratch);
+    rc_node_workers_free(&t->wscratch);
     rc_buf_free(&t->pb);
     rc_free(t);
 }
@@ -314,16 +316,23 @@ static void make_dead(rc_node_table_t *t, rc_node_t *n, const char *reason, uint
 
 /* ---- operations ----------------------------------------------------------------------- */
 
-/* Moves the fields of src (a decoded record) into dst, keeping dst's links. */
+/* Moves the fields of src (a decoded record) into dst, keeping dst's links and
+ * its workers (the same agent process lists them again in its next report). */
 static void take_fields(rc_node_t *dst, rc_node_t *src)
 {
     rc_node_t *prev = dst->prev, *next = dst->next, *dprev = dst->dprev, *dnext = dst->dnext;
+    rc_node_workers_t workers = dst->workers;
+    int warned = dst->workers_warned;
+    dst->workers = (rc_node_workers_t){NULL, 0, 0};
     rc_node_clear(dst);
+    rc_node_workers_free(&src->workers);
     *dst = *src;
     dst->prev = prev;
     dst->next = next;
     dst->dprev = dprev;
     dst->dnext = dnext;
+    dst->workers = workers;
+    dst->workers_warned = warned;
     rc_node_init(src);
 }
 
@@ -368,7 +377,8 @@ rc_err_t rc_node_table_report(rc_node_table_t *t, const void *pb, size_t len, ui
                               rc_node_report_result_t *res, rc_id_t *id, char *err, size_t errcap)
 {
     rc_node_report_t r;
-    rc_err_t e = rc_node_report_from_pb(pb, len, &t->arena, &r, &t->scratch, err, errcap);
+    rc_err_t e =
+        rc_node_report_from_pb(pb, len, &t->arena, &r, &t->scratch, &t->wscratch, err, errcap);
     if (e != RC_OK) return e;
     *id = r.id;
     rc_node_t *n = rc_node_table_get(t, &r.id);
@@ -386,6 +396,18 @@ rc_err_t rc_node_table_report(rc_node_table_t *t, const void *pb, size_t len, ui
         n->available = t->scratch;
         t->scratch = tmp;
         n->last_seq = r.seq;
+        /* Copied, not swapped: each node keeps an array of its own size, so
+         * nodes with different executor counts never make each other grow. */
+        rc_node_workers_copy(&n->workers, &t->wscratch);
+        if (r.nworkers > RC_NODE_MAX_WORKERS && !n->workers_warned) {
+            char hex[RC_ID_HEX_LEN + 1];
+            rc_id_to_hex(&n->id, hex);
+            rc_log_warn("nodes",
+                        "node %s reported %zu workers; only the first %d are kept (the rest are "
+                        "not listed)",
+                        hex, r.nworkers, RC_NODE_MAX_WORKERS);
+            n->workers_warned = 1;
+        }
     }
     *res = n->state == RC_NODE_DRAINING ? RC_NODE_REPORT_DRAIN : RC_NODE_REPORT_OK;
     return RC_OK;

@@ -14,8 +14,9 @@
  *        (a DRAINING node stays DRAINING: a lost connection does not cancel a drain)
  *   ALIVE --drain--> DRAINING                             NODE_DRAINING
  *   ALIVE/DRAINING --unregister or failed health--> DEAD  NODE_DEAD
- * Reports change only the available resources and the health window; they are
- * never written to storage (they arrive up to 10 times a second per node).
+ * Reports change only the available resources, the workers (node.h) and the
+ * health window; they are never written to storage (they arrive up to 10 times
+ * a second per node).
  *
  * Health: every health_period_ms the table checks each ALIVE or DRAINING
  * node; a check fails when no report (or registration) arrived since the
@@ -111,9 +112,11 @@ typedef enum {
 } rc_node_report_result_t;
 
 /* NODE.REPORT: decodes a ResourceReport; *id is the reporting node (for the
- * NOTFOUND message). A report whose seq is lower than the last applied one is
- * a heartbeat only (its resources are stale). Returns RC_OK and *res, or an
- * error (bad payload) with err set. */
+ * NOTFOUND message). A report with available resources and a seq not lower
+ * than the last applied one is applied: it replaces the available resources
+ * and the worker list (the first RC_NODE_MAX_WORKERS; a longer list is logged
+ * once per node). Any other report is a heartbeat only. Returns RC_OK and
+ * *res, or an error (bad payload) with err set. */
 rc_err_t rc_node_table_report(rc_node_table_t *t, const void *pb, size_t len, uint64_t now_ms,
                               rc_node_report_result_t *res, rc_id_t *id, char *err, size_t errcap);
 /* NODE.DRAIN: ALIVE → DRAINING with reason (NULL: "drain requested"). Returns 1

@@ -208,20 +208,68 @@ static uint8_t *node_info_pack(const rc_agent_t *a, size_t *len)
     return buf;
 }
 
+/* The pool's executors as WorkerInfo messages borrowing its bytes (valid until
+ * the loop runs again). */
+typedef struct {
+    rc_exec_worker_t *ws;
+    Rayc__WorkerInfo *items;
+    Rayc__WorkerInfo **ptrs;
+    size_t n;
+} pb_workers_t;
+
+static void pb_workers_build(pb_workers_t *p, const rc_exec_pool_t *pool)
+{
+    size_t cap = rc_exec_pool_executors(pool);
+    memset(p, 0, sizeof(*p));
+    if (cap == 0) return;
+    p->ws = rc_malloc(cap * sizeof(*p->ws));
+    p->items = rc_malloc(cap * sizeof(*p->items));
+    p->ptrs = rc_malloc(cap * sizeof(*p->ptrs));
+    p->n = rc_exec_pool_workers(pool, p->ws, cap);
+    for (size_t i = 0; i < p->n; i++) {
+        const rc_exec_worker_t *w = &p->ws[i];
+        Rayc__WorkerInfo *m = &p->items[i];
+        rayc__worker_info__init(m);
+        m->worker_id.data = (uint8_t *)w->id.b;
+        m->worker_id.len = sizeof(w->id.b);
+        m->pid = w->pid;
+        m->busy = w->busy != 0;
+        m->task_id.data = (uint8_t *)w->task_id;
+        m->task_id.len = w->task_id_len;
+        m->tasks_done = w->tasks_done;
+        m->start_time_ms = w->start_time_ms;
+        p->ptrs[i] = m;
+    }
+}
+
+static void pb_workers_free(pb_workers_t *p)
+{
+    rc_free(p->ws);
+    rc_free(p->items);
+    rc_free(p->ptrs);
+}
+
 static uint8_t *report_pack(const rc_agent_t *a, uint64_t seq, size_t *len)
 {
     Rayc__ResourceReport rr;
     pb_res_t avail;
+    pb_workers_t workers;
     rayc__resource_report__init(&rr);
     rr.node_id.data = (uint8_t *)a->id.b;
     rr.node_id.len = sizeof(a->id.b);
     pb_res_build(&avail, &a->available);
     rr.available = &avail.msg;
     rr.seq = seq;
+    /* Every report carries the whole list (one entry per executor: small), so
+     * the head simply replaces what it had. */
+    pb_workers_build(&workers, rc_tasks_pool(a->tasks));
+    rr.n_workers = workers.n;
+    rr.workers = workers.ptrs;
     *len = rayc__resource_report__get_packed_size(&rr);
     uint8_t *buf = rc_malloc(*len ? *len : 1);
     rayc__resource_report__pack(&rr, buf);
     pb_res_free(&avail);
+    pb_workers_free(&workers);
     return buf;
 }
 

@@ -4,8 +4,9 @@
  * Owns: one hiredis async connection to the head's GCS port on a libuv loop,
  * the node's identity (a random node id kept for the life of the process, so
  * a reconnect re-registers the same node), its available resources and the
- * timers and signal handlers that drive it. Tasks come later; the executor will
- * tell the agent what is free with rc_agent_set_available.
+ * timers and signal handlers that drive it. The task side (tasks.h) tells the
+ * agent what is free with rc_agent_set_available; every NODE.REPORT also lists
+ * the node's executor processes (WorkerInfo, from the task side's pool).
  *
  * The connection is an explicit state machine, advanced by one function
  * (agent.c: advance) from the events of the network, timers and signals:

@@ -597,6 +597,11 @@ size_t rc_tasks_running(const rc_tasks_t *t)
     return rc_exec_pool_running(t->pool);
 }
 
+const rc_exec_pool_t *rc_tasks_pool(const rc_tasks_t *t)
+{
+    return t->pool;
+}
+
 void rc_tasks_free(rc_tasks_t *t)
 {
     if (!t) return;

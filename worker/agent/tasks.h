@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "id.h"
+#include "pool.h"
 
 typedef struct rc_tasks rc_tasks_t;
 struct rc_agent;
@@ -46,5 +47,7 @@ void rc_tasks_drain(rc_tasks_t *t, void (*drained)(void *), void *arg);
 void rc_tasks_close(rc_tasks_t *t, void (*closed)(void *), void *arg);
 void rc_tasks_free(rc_tasks_t *t);
 size_t rc_tasks_running(const rc_tasks_t *t);
+/* The executor pool, to read (the agent reports its executors). */
+const rc_exec_pool_t *rc_tasks_pool(const rc_tasks_t *t);
 
 #endif

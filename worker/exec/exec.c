@@ -53,6 +53,11 @@ void rc_exec_result_to_pb(const rc_exec_result_t *r, Rayc__TaskResult *out)
     out->data.len = r->len;
     out->error = r->error ? r->error : (char *)"";
     out->exit_code = r->exit_code;
+    if (r->worker_pid) {
+        out->worker_pid = r->worker_pid;
+        out->worker_id.data = (uint8_t *)r->worker_id;
+        out->worker_id.len = sizeof(r->worker_id);
+    }
 }
 
 int rc_exec_id_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)

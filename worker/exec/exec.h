@@ -27,6 +27,10 @@ typedef struct {
     size_t len;
     char *error; /* owned; NULL for STATUS_OK */
     int32_t exit_code;
+    /* The executor that produced it (TaskResult.worker_pid/worker_id); 0 when
+     * none did: commands, tasks cancelled or killed before an executor ran them. */
+    int32_t worker_pid;
+    uint8_t worker_id[16];
 } rc_exec_result_t;
 
 /* Takes ownership of res. Never called from inside the call that started or
@@ -48,7 +52,8 @@ rc_exec_result_t *rc_exec_result_new(const ProtobufCBinaryData *task_id, uint32_
 void rc_exec_result_error(rc_exec_result_t *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void rc_exec_result_free(rc_exec_result_t *r);
-/* A TaskResult borrowing r's bytes (valid while r lives); node_id left empty. */
+/* A TaskResult borrowing r's bytes (valid while r lives); node_id left empty;
+ * worker_pid/worker_id set when an executor produced it. */
 void rc_exec_result_to_pb(const rc_exec_result_t *r, Rayc__TaskResult *out);
 
 /* 1 when the two ids are the same bytes. */

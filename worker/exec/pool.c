@@ -46,6 +46,9 @@ struct ex {
     task_t *qhead, *qtail;
     size_t nq;
     int pid, exited, dead, handles, had_task;
+    rc_id_t id;            /* its worker_id, random per process */
+    int64_t start_time_ms; /* wall clock */
+    uint64_t done;         /* results it sent */
 };
 
 typedef struct {
@@ -117,10 +120,17 @@ static void finish_task(rc_exec_pool_t *p, task_t *t, rc_exec_result_t *res)
     p->done(p->arg, res);
 }
 
+/* A result for t; it names t's executor when t was handed to one (the
+ * executor ran it, or died or was killed while running it). */
 static rc_exec_result_t *result_for(task_t *t, int status)
 {
     ProtobufCBinaryData id = {t->idlen, t->id};
-    return rc_exec_result_new(&id, t->attempt, status);
+    rc_exec_result_t *r = rc_exec_result_new(&id, t->attempt, status);
+    if (t->ex) {
+        r->worker_pid = t->ex->pid;
+        memcpy(r->worker_id, t->ex->id.b, sizeof(r->worker_id));
+    }
+    return r;
 }
 
 static void ex_free_if_done(ex_t *e)
@@ -224,6 +234,7 @@ static void on_ex_result(ex_t *e, const uint8_t *msg, size_t len)
         return;
     }
     p->backoff_ms = 0;
+    e->done++;
     rc_exec_result_t *r = result_for(t, (int)tr->status);
     if (t->cancelled) {
         r->status = RAYC__TASK_STATUS__STATUS_CANCELLED;
@@ -334,6 +345,8 @@ static ex_t *ex_spawn(rc_exec_pool_t *p, char *err, size_t cap)
         return NULL;
     }
     e->pid = e->proc.pid;
+    e->id = rc_id_random();
+    e->start_time_ms = rc_clock_wall_ms();
     e->handles = 3;
     e->next = p->exs;
     p->exs = e;
@@ -459,6 +472,29 @@ size_t rc_exec_pool_running(const rc_exec_pool_t *p)
 size_t rc_exec_pool_executors(const rc_exec_pool_t *p)
 {
     return p->nlive;
+}
+
+size_t rc_exec_pool_workers(const rc_exec_pool_t *p, rc_exec_worker_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (const ex_t *e = p->exs; e && n < cap; e = e->next) {
+        if (e->dead) continue;
+        rc_exec_worker_t *w = &out[n++];
+        w->id = e->id;
+        w->pid = e->pid;
+        w->busy = e->qhead != NULL;
+        w->task_id = e->qhead ? e->qhead->id : NULL;
+        w->task_id_len = e->qhead ? e->qhead->idlen : 0;
+        w->tasks_done = e->done;
+        w->start_time_ms = e->start_time_ms;
+    }
+    /* The list is newest first; report in start order. */
+    for (size_t i = 0; i < n / 2; i++) {
+        rc_exec_worker_t tmp = out[i];
+        out[i] = out[n - 1 - i];
+        out[n - 1 - i] = tmp;
+    }
+    return n;
 }
 
 void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec)

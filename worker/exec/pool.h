@@ -15,7 +15,11 @@
  * make the next start wait (100 ms doubling to 10 s), so a broken executor
  * binary cannot cause a spawn storm. Cancel of a function task: force kills
  * its executor; non-force lets it finish (a C function cannot be interrupted)
- * and reports CANCELLED. */
+ * and reports CANCELLED.
+ *
+ * Each executor gets a random worker_id when it starts and counts the results
+ * it sends; rc_exec_pool_workers describes them (the agent's ResourceReport)
+ * and every result an executor produced names it (worker_pid, worker_id). */
 #ifndef RC_EXEC_POOL_H
 #define RC_EXEC_POOL_H
 
@@ -24,6 +28,7 @@
 #include <uv.h>
 
 #include "exec.h"
+#include "id.h"
 
 typedef struct rc_exec_pool rc_exec_pool_t;
 
@@ -40,6 +45,21 @@ size_t rc_exec_pool_free_slots(const rc_exec_pool_t *p);
 size_t rc_exec_pool_running(const rc_exec_pool_t *p);
 /* Executor processes alive now. */
 size_t rc_exec_pool_executors(const rc_exec_pool_t *p);
+
+/* One live executor (node.proto WorkerInfo). */
+typedef struct {
+    rc_id_t id; /* worker_id */
+    int32_t pid;
+    int busy;               /* a task was handed to it and has not ended */
+    const uint8_t *task_id; /* that task; borrowed until the pool next runs; NULL when idle */
+    size_t task_id_len;
+    uint64_t tasks_done; /* results it sent */
+    int64_t start_time_ms;
+} rc_exec_worker_t;
+
+/* Writes up to cap live executors (oldest first) to out; returns how many.
+ * rc_exec_pool_executors(p) entries are enough for all. Allocates nothing. */
+size_t rc_exec_pool_workers(const rc_exec_pool_t *p, rc_exec_worker_t *out, size_t cap);
 /* Starts (or queues) one task; spec is copied as needed. A command that
  * cannot start reports its APP_ERROR through done before this returns. */
 void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec);

@@ -1,7 +1,8 @@
 /* test_pool.c — command tasks (worker/exec/cmd.h) and the executor pool
  * (worker/exec/pool.h) on a real libuv loop: exit codes, the 100 KiB stdout
  * tail, cancel killing a whole process group, executor reuse, a crash
- * reported as STATUS_WORKER_DIED and the executor replaced. */
+ * reported as STATUS_WORKER_DIED and the executor replaced, and what the pool
+ * says of its executors (rc_exec_pool_workers, worker_pid/worker_id of results). */
 #include <libgen.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "cmd.h"
 #include "pool.h"
 
@@ -305,6 +307,139 @@ static void test_pool(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+static const rc_exec_worker_t *busy_with(const rc_exec_worker_t *ws, size_t n, uint8_t id)
+{
+    uint8_t want[16];
+    memset(want, id, 16);
+    for (size_t i = 0; i < n; i++)
+        if (ws[i].busy && ws[i].task_id_len == 16 && memcmp(ws[i].task_id, want, 16) == 0)
+            return &ws[i];
+    return NULL;
+}
+
+static void assert_names(const rc_exec_result_t *r, const rc_exec_worker_t *w)
+{
+    assert_int_equal(r->worker_pid, w->pid);
+    assert_memory_equal(r->worker_id, w->id.b, 16);
+    /* And so does the TaskResult the agent sends. */
+    Rayc__TaskResult pb;
+    rc_exec_result_to_pb(r, &pb);
+    assert_int_equal(pb.worker_pid, w->pid);
+    assert_int_equal(pb.worker_id.len, 16);
+    assert_memory_equal(pb.worker_id.data, w->id.b, 16);
+}
+
+static void test_pool_workers(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    got_t g = {{0}, 0};
+    rc_exec_pool_config_t cfg = {g_exe, 2, {NULL, NULL, -1}};
+    rc_exec_pool_t *p = rc_exec_pool_new(&loop, &cfg, on_done, &g);
+    rc_exec_worker_t ws[4];
+    assert_int_equal(rc_exec_pool_workers(p, ws, 4), 0);
+
+    /* A running task: its executor (started for it) is busy with it. */
+    int64_t before = rc_clock_wall_ms();
+    Rayc__TaskArg a;
+    rayc__task_arg__init(&a);
+    a.value_case = RAYC__TASK_ARG__VALUE_DATA;
+    a.data.data = (uint8_t *)"200";
+    a.data.len = 3;
+    Rayc__TaskArg *ap = &a;
+    Rayc__TaskSpec s = fn_spec("sleep_ms", &ap, 1, 40);
+    rc_exec_pool_submit(p, &s);
+    assert_int_equal(rc_exec_pool_workers(p, ws, 4), 1);
+    const rc_exec_worker_t *b = busy_with(ws, 1, 40);
+    assert_non_null(b);
+    rc_exec_worker_t first = *b;
+    assert_true(first.pid > 0);
+    assert_false(rc_id_is_nil(&first.id));
+    assert_int_equal(first.tasks_done, 0);
+    assert_true(first.start_time_ms >= before && first.start_time_ms <= rc_clock_wall_ms());
+    run_until(&loop, &g, 1);
+    assert_int_equal(g.res[0]->status, RAYC__TASK_STATUS__STATUS_OK);
+    assert_names(g.res[0], &first);
+    got_free(&g);
+
+    /* Idle again, one task done, same identity. */
+    assert_int_equal(rc_exec_pool_workers(p, ws, 4), 1);
+    assert_false(ws[0].busy);
+    assert_null(ws[0].task_id);
+    assert_int_equal(ws[0].task_id_len, 0);
+    assert_int_equal(ws[0].tasks_done, 1);
+    assert_true(rc_id_eq(&ws[0].id, &first.id));
+    assert_int_equal(ws[0].pid, first.pid);
+
+    /* The pid a result names is the process that ran the task. */
+    s = fn_spec("getpid_task", NULL, 0, 41);
+    rc_exec_pool_submit(p, &s);
+    run_until(&loop, &g, 1);
+    char pid[32];
+    snprintf(pid, sizeof(pid), "%d", (int)first.pid);
+    assert_int_equal(g.res[0]->len, strlen(pid));
+    assert_memory_equal(g.res[0]->data, pid, strlen(pid));
+    assert_names(g.res[0], &first);
+    got_free(&g);
+
+    /* Two at once: a second executor, listed after the first (start order). */
+    s = fn_spec("sleep_ms", &ap, 1, 42);
+    rc_exec_pool_submit(p, &s);
+    s = fn_spec("sleep_ms", &ap, 1, 43);
+    rc_exec_pool_submit(p, &s);
+    assert_int_equal(rc_exec_pool_workers(p, ws, 4), 2);
+    assert_true(rc_id_eq(&ws[0].id, &first.id));
+    assert_int_equal(ws[0].tasks_done, 2);
+    assert_false(rc_id_eq(&ws[1].id, &first.id));
+    assert_true(ws[0].busy && ws[1].busy);
+    assert_non_null(busy_with(ws, 2, 42));
+    assert_non_null(busy_with(ws, 2, 43));
+    /* task_id is borrowed: keep copies of who runs what. */
+    rc_exec_worker_t ran[2] = {*busy_with(ws, 2, 42), *busy_with(ws, 2, 43)};
+    assert_int_equal(rc_exec_pool_workers(p, ws, 1), 1); /* cap respected */
+    run_until(&loop, &g, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(g.res[i]->status, RAYC__TASK_STATUS__STATUS_OK);
+        assert_names(g.res[i], &ran[g.res[i]->task_id[0] - 42]);
+    }
+    got_free(&g);
+
+    /* A crash: the WORKER_DIED result names the executor that died, which
+     * leaves the list. */
+    s = fn_spec("crash", NULL, 0, 44);
+    rc_exec_pool_submit(p, &s);
+    assert_int_equal(rc_exec_pool_workers(p, ws, 4), 2);
+    rc_exec_worker_t crashed = *busy_with(ws, 2, 44);
+    run_until(&loop, &g, 1);
+    assert_int_equal(g.res[0]->status, RAYC__TASK_STATUS__STATUS_WORKER_DIED);
+    assert_names(g.res[0], &crashed);
+    got_free(&g);
+    assert_int_equal(rc_exec_pool_workers(p, ws, 4), 1);
+    assert_false(rc_id_eq(&ws[0].id, &crashed.id));
+
+    /* A command runs in no executor: its result names none. */
+    char *argv[] = {"/bin/sh", "-c", "exit 0"};
+    s = cmd_spec(argv, 3, 45);
+    rc_exec_pool_submit(p, &s);
+    run_until(&loop, &g, 1);
+    assert_int_equal(g.res[0]->status, RAYC__TASK_STATUS__STATUS_OK);
+    assert_int_equal(g.res[0]->worker_pid, 0);
+    Rayc__TaskResult pb;
+    rc_exec_result_to_pb(g.res[0], &pb);
+    assert_int_equal(pb.worker_pid, 0);
+    assert_int_equal(pb.worker_id.len, 0);
+    got_free(&g);
+
+    int closed = 0;
+    rc_exec_pool_close(p, on_closed, &closed);
+    while (!closed) uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(rc_exec_pool_workers(p, ws, 4), 0);
+    rc_exec_pool_free(p);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 static void test_pool_bad_executor(void **state)
 {
     (void)state;
@@ -340,7 +475,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cmd_exit_codes),    cmocka_unit_test(test_cmd_tail),
         cmocka_unit_test(test_cmd_cancel_group),  cmocka_unit_test(test_pool),
-        cmocka_unit_test(test_pool_bad_executor),
+        cmocka_unit_test(test_pool_bad_executor), cmocka_unit_test(test_pool_workers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
