@@ -33,6 +33,7 @@ typedef enum {
     RC_JOB_SUCCEEDED = 3,
     RC_JOB_FAILED = 4,
 } rc_job_status_t;
+#define RC_JOB_NSTATUS 5
 
 typedef struct {
     char *submission_id;

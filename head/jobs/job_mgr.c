@@ -657,7 +657,7 @@ rc_err_t rc_job_mgr_read_log(const rc_job_mgr_t *m, const rc_job_t *j, rc_buf_t 
     return read_log_tail(m, j, m->max_log_read, out, err, errcap);
 }
 
-void rc_job_mgr_counts(const rc_job_mgr_t *m, size_t counts[5])
+void rc_job_mgr_counts(const rc_job_mgr_t *m, size_t counts[RC_JOB_NSTATUS])
 {
     memset(counts, 0, 5 * sizeof(size_t));
     for (size_t i = 0; i < m->n; i++) counts[m->ents[i]->job->status]++;

@@ -74,6 +74,6 @@ void rc_job_mgr_log_path(const rc_job_mgr_t *m, const rc_job_t *j, char *out, si
 rc_err_t rc_job_mgr_read_log(const rc_job_mgr_t *m, const rc_job_t *j, rc_buf_t *out, char *err,
                              size_t errcap);
 /* Job counts by status (index rc_job_status_t). */
-void rc_job_mgr_counts(const rc_job_mgr_t *m, size_t counts[5]);
+void rc_job_mgr_counts(const rc_job_mgr_t *m, size_t counts[RC_JOB_NSTATUS]);
 
 #endif

@@ -205,6 +205,14 @@ static int case_blind(const char *key)
     return 0;
 }
 
+static int value_holds(const rc_state_filter_t *f, const char *v, size_t vlen)
+{
+    size_t flen = strlen(f->value);
+    int eq = vlen == flen &&
+             (case_blind(f->key) ? !strncasecmp(v, f->value, flen) : !memcmp(v, f->value, flen));
+    return f->pred == RC_STATE_EQ ? eq : !eq;
+}
+
 static int filter_holds(const rc_state_filter_t *f, const char *row, size_t n)
 {
     const char *v = "null";
@@ -221,10 +229,7 @@ static int filter_holds(const rc_state_filter_t *f, const char *row, size_t n)
             }
             break;
         }
-    size_t flen = strlen(f->value);
-    int eq = vlen == flen &&
-             (case_blind(f->key) ? !strncasecmp(v, f->value, flen) : !memcmp(v, f->value, flen));
-    return f->pred == RC_STATE_EQ ? eq : !eq;
+    return value_holds(f, v, vlen);
 }
 
 /* ---- the list -------------------------------------------------------------------- */
@@ -271,6 +276,21 @@ rc_jw_t *rc_state_list_row(rc_state_list_t *L)
     rc_buf_clear(&L->row);
     rc_jw_init(&L->w, &L->row);
     return &L->w;
+}
+
+int rc_state_list_may_keep(const rc_state_list_t *L, const char *key, const char *value)
+{
+    for (size_t i = 0; i < L->q->nfilters; i++) {
+        const rc_state_filter_t *f = &L->q->filters[i];
+        if (strcmp(f->key, key) != 0) continue;
+        if (!value_holds(f, value ? value : "null", value ? strlen(value) : 4)) return 0;
+    }
+    return 1;
+}
+
+void rc_state_list_skip(rc_state_list_t *L)
+{
+    L->seen++;
 }
 
 int rc_state_list_detail(const rc_state_list_t *L)

@@ -90,6 +90,12 @@ void rc_state_list_count(rc_state_list_t *L, uint64_t rows);
 /* Offers one row: a writer positioned for one JSON object, or NULL when the
  * row is only counted (then do not call rc_state_list_row_end). */
 rc_jw_t *rc_state_list_row(rc_state_list_t *L);
+/* A cheap look before writing a row: 0 when a filter on key rejects value
+ * (the text the row would show for a string, number or boolean; NULL for
+ * null), so the lister may pass the row over with rc_state_list_skip instead
+ * of writing it. 1 says nothing: the row must still be offered. */
+int rc_state_list_may_keep(const rc_state_list_t *L, const char *key, const char *value);
+void rc_state_list_skip(rc_state_list_t *L);
 /* Whether the row being written should carry its detail fields. */
 int rc_state_list_detail(const rc_state_list_t *L);
 void rc_state_list_row_end(rc_state_list_t *L);

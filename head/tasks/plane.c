@@ -64,11 +64,73 @@ static void q_remove(tqueue_t *q, task_t *t)
     q->n--;
 }
 
+const double rc_task_lat_bounds_s[RC_TASK_LAT_NBOUNDS] = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30,
+};
+
+static void observe_latency(rc_task_latency_t *h, uint64_t ms)
+{
+    size_t i = 0;
+    while (i < RC_TASK_LAT_NBOUNDS && (double)ms > rc_task_lat_bounds_s[i] * 1000.0) i++;
+    h->bucket[i]++;
+    h->count++;
+    h->sum_ms += ms;
+}
+
 static void set_state(rc_task_plane_t *p, task_t *t, rc_task_state_t s)
 {
-    if (!rc_plane_is_final(t)) p->st.count[t->state]--;
+    if (!rc_plane_is_final(t)) {
+        p->st.count[t->state]--;
+        t->tn->count[t->state]--;
+    }
     p->st.count[s]++;
+    t->tn->count[s]++;
     t->state = (uint8_t)s;
+    switch (s) {
+    case RC_TASK_PENDING_NODE_ASSIGNMENT: t->ready_ms = p->now; break;
+    case RC_TASK_RUNNING:
+        t->start_ms = p->now;
+        observe_latency(&p->st.sched_latency, p->now > t->ready_ms ? p->now - t->ready_ms : 0);
+        break;
+    case RC_TASK_FINISHED:
+    case RC_TASK_FAILED:
+    case RC_TASK_CANCELLED: t->end_ms = p->now; break;
+    default: break;
+    }
+}
+
+/* The counters of a name; past RC_TASK_NAMES_MAX distinct names, the shared
+ * "(other names)" entry, so the head's memory stays bounded whatever names
+ * clients send. */
+static tname_t *name_entry(rc_task_plane_t *p, const char *name, size_t len)
+{
+    rc_dict_entry_t *e = rc_dict_find(p->names, name, len);
+    if (e) return e->val;
+    if (p->other) return p->other;
+    int full = rc_dict_size(p->names) >= RC_TASK_NAMES_MAX - 1;
+    if (full) {
+        name = RC_TASK_OTHER_NAME;
+        len = strlen(name);
+    }
+    tname_t *tn = rc_calloc(1, sizeof(*tn) + len + 1);
+    memcpy(tn->name, name, len);
+    rc_dict_add(p->names, tn->name, len, tn);
+    if (full) p->other = tn;
+    if (p->nnames == p->capnames) {
+        p->capnames = p->capnames ? 2 * p->capnames : 16;
+        p->name_list = rc_realloc(p->name_list, p->capnames * sizeof(*p->name_list));
+    }
+    p->name_list[p->nnames++] = tn;
+    return tn;
+}
+
+static void all_unlink(rc_task_plane_t *p, task_t *t)
+{
+    if (t->aprev)
+        t->aprev->anext = t->anext;
+    else
+        p->all = t->anext;
+    if (t->anext) t->anext->aprev = t->aprev;
 }
 
 /* ---- records --------------------------------------------------------------------- */
@@ -94,27 +156,36 @@ tnode_t *rc_plane_node(rc_task_plane_t *p, const rc_id_t *id)
 static void remember(rc_task_plane_t *p, task_t *t)
 {
     size_t i;
-    if (p->ring_n < RC_TASK_HISTORY) {
-        i = (p->ring_start + p->ring_n++) % RC_TASK_HISTORY;
+    if (!p->ring_cap) return;
+    if (p->ring_n < p->ring_cap) {
+        i = (p->ring_start + p->ring_n++) % p->ring_cap;
     } else {
         i = p->ring_start;
-        p->ring_start = (p->ring_start + 1) % RC_TASK_HISTORY;
+        p->ring_start = (p->ring_start + 1) % p->ring_cap;
     }
     rc_task_summary_t *s = &p->ring[i];
     s->id = t->id;
     s->node = t->ran_on;
-    s->end_ms = p->now;
+    s->worker_id = t->worker_id;
+    s->create_ms = t->create_ms;
+    s->start_ms = t->start_ms;
+    s->end_ms = t->end_ms;
     s->attempt = t->attempt;
+    s->worker_pid = t->worker_pid;
+    memcpy(s->job, t->job, sizeof(s->job));
     s->state = t->state;
     s->status = t->status;
-    memcpy(s->name, task_name(t), t->name_len);
-    s->name[t->name_len] = '\0';
+    s->flags = t->flags & (F_JOB | F_COMMAND);
+    size_t n = t->name_len < sizeof(s->name) - 1 ? t->name_len : sizeof(s->name) - 1;
+    memcpy(s->name, task_name(t), n);
+    s->name[n] = '\0';
 }
 
 void rc_plane_maybe_free_task(rc_task_plane_t *p, task_t *t)
 {
     if (!rc_plane_is_final(t) || (t->flags & F_CLIENT_REF) || t->npins || t->watch) return;
     remember(p, t);
+    all_unlink(p, t);
     rc_dict_delete(p->tasks, t->id.b, 16); /* frees t and its result */
     p->st.records--;
 }
@@ -725,6 +796,12 @@ int rc_plane_submit(rc_task_plane_t *p, const void *spec, const uint8_t *raw, si
                (s->kind == RAYC__TASK_KIND__TASK_COMMAND ? F_COMMAND : 0);
     t->name_len = (uint8_t)name_len;
     t->state = RC_TASK_PENDING_ARGS_AVAIL;
+    t->create_ms = p->now;
+    t->tn = name_entry(p, name, name_len);
+    if (s->job_id.len == sizeof(t->job)) {
+        memcpy(t->job, s->job_id.data, sizeof(t->job));
+        t->flags |= F_JOB;
+    }
     t->cls = class_for(p, s);
 
     /* Dependencies: pin each existing object; wait for producers not yet final. */
@@ -769,9 +846,13 @@ int rc_plane_submit(rc_task_plane_t *p, const void *spec, const uint8_t *raw, si
     /* The name was written right after the pinned ids; ndeps is final now, so
      * task_name(t) points at it (the buffer was sized for every ref). */
     rc_dict_add(p->tasks, id.b, 16, t);
+    t->anext = p->all;
+    if (p->all) p->all->aprev = t;
+    p->all = t;
     p->st.records++;
     p->st.submitted++;
     p->st.count[RC_TASK_PENDING_ARGS_AVAIL]++;
+    t->tn->count[RC_TASK_PENDING_ARGS_AVAIL]++;
 
     if (fail) {
         rc_plane_finish(p, t, RC_TASK_FAILED, RAYC__TASK_STATUS__STATUS_DEPENDENCY_FAILED, fail);
@@ -796,6 +877,9 @@ int rc_plane_done(rc_task_plane_t *p, const void *res, const uint8_t *raw, size_
     if (!t || t->state != RC_TASK_RUNNING || r->attempt != t->attempt || !t->node) goto stale;
     if (r->node_id.len && (r->node_id.len != 16 || memcmp(r->node_id.data, t->node->id.b, 16)))
         goto stale;
+    t->worker_pid = r->worker_pid;
+    if (r->worker_id.len == sizeof(t->worker_id.b))
+        memcpy(t->worker_id.b, r->worker_id.data, sizeof(t->worker_id.b));
     switch (r->status) {
     case RAYC__TASK_STATUS__STATUS_OK: {
         if (r->data.len > RC_TASK_INLINE_MAX) {
@@ -1190,7 +1274,20 @@ rc_task_plane_t *rc_task_plane_new(uv_loop_t *loop, rc_node_table_t *nodes,
     p->objs = rc_dict_new(rc_free);
     p->classes = rc_dict_new(class_free);
     p->tnodes = rc_dict_new(tnode_free);
-    p->ring = rc_calloc(RC_TASK_HISTORY, sizeof(*p->ring));
+    p->names = rc_dict_new(rc_free);
+    p->ring_cap = RC_TASK_HISTORY;
+    const char *hist = getenv("RAY_task_events_max_num_task_in_gcs");
+    if (hist && *hist) {
+        int64_t v;
+        if (rc_str_to_i64(hist, strlen(hist), &v) == RC_OK && v >= 0 && v <= 10000000)
+            p->ring_cap = (size_t)v;
+        else
+            rc_log_warn("tasks",
+                        "ignoring RAY_task_events_max_num_task_in_gcs=%s: use 0 to 10000000 "
+                        "(finished tasks kept for listing)",
+                        hist);
+    }
+    p->ring = rc_calloc(p->ring_cap ? p->ring_cap : 1, sizeof(*p->ring));
     rc_res_init(&p->tmpres);
     rc_buf_init(&p->key);
     if (loop) {
@@ -1231,6 +1328,8 @@ void rc_task_plane_free(rc_task_plane_t *p)
     rc_dict_free(p->objs);
     rc_dict_free(p->classes);
     rc_dict_free(p->tnodes);
+    rc_dict_free(p->names);
+    rc_free(p->name_list);
     rc_sched_free(p->sched);
     rc_free(p->byslot);
     rc_free(p->heap);
@@ -1280,7 +1379,7 @@ size_t rc_task_plane_history(const rc_task_plane_t *p, const rc_task_summary_t *
                              size_t *nfirst, const rc_task_summary_t **second, size_t *nsecond)
 {
     size_t a = p->ring_n;
-    if (p->ring_start + a > RC_TASK_HISTORY) a = RC_TASK_HISTORY - p->ring_start;
+    if (p->ring_start + a > p->ring_cap) a = p->ring_cap - p->ring_start;
     *first = p->ring + p->ring_start;
     *nfirst = a;
     *second = p->ring;

@@ -39,7 +39,15 @@ enum {
     F_REFARGS = 1 << 3,    /* some argument is a ref: the PullReply resolves it */
     F_PREFETCH = 1 << 4,   /* placed on its node ahead of resources (see prefetch()) */
     F_COMMAND = 1 << 5,    /* TASK_COMMAND */
+    F_JOB = 1 << 6,        /* job[] holds the submitter's job id */
 };
+
+/* Exact task counts of one name (func_or_class_name), for the State API's
+ * summary and /metrics. Names beyond RC_TASK_NAMES_MAX share one entry. */
+typedef struct {
+    uint64_t count[RC_TASK_NSTATES];
+    char name[];
+} tname_t;
 
 /* Who waits for a task's result: dependents (PENDING_ARGS_AVAIL tasks) and
  * TASK.GET / TASK.WAIT waiters. Allocated on the first watcher only. */
@@ -68,7 +76,13 @@ struct task {
     uint32_t spec_len;
     uint16_t ndeps; /* pinned object ids stored after the spec */
     uint8_t state, flags, status, name_len;
-    rc_id_t ran_on; /* last node it was placed on */
+    rc_id_t ran_on;        /* last node it was placed on */
+    task_t *aprev, *anext; /* every record, newest first (p->all) */
+    tname_t *tn;
+    uint64_t create_ms, ready_ms, start_ms, end_ms; /* wall clock; 0: not yet */
+    rc_id_t worker_id;                              /* executor of the last result */
+    int32_t worker_pid;
+    uint8_t job[4];
     uint8_t data[];
 };
 
@@ -168,7 +182,12 @@ struct rc_task_plane {
     size_t nheap, capheap;
     rc_task_stats_t st;
     rc_task_summary_t *ring;
-    size_t ring_start, ring_n;
+    size_t ring_start, ring_n, ring_cap;
+    task_t *all;         /* every record, newest first */
+    rc_dict_t *names;    /* name → tname_t* (owned) */
+    tname_t *other;      /* names beyond RC_TASK_NAMES_MAX (in names too) */
+    tname_t **name_list; /* the same entries, first seen first */
+    size_t nnames, capnames;
     rc_id_t *work; /* dependents to fail (ids: they may be gone when reached) */
     size_t nwork, capwork;
     int draining_work;

@@ -31,10 +31,13 @@
 #include "cmd.h"
 #include "id.h"
 #include "nodes.h"
+#include "state.h"
 
 #define RC_TASK_EVENTS_CHANNEL "rayc:task_events"
 #define RC_TASK_INLINE_MAX     (100 * 1024) /* bytes of an inline object */
-#define RC_TASK_HISTORY        10000        /* removed tasks kept as summaries */
+#define RC_TASK_HISTORY        100000       /* removed tasks kept as summaries (default) */
+#define RC_TASK_NAMES_MAX      10000        /* distinct names counted one by one */
+#define RC_TASK_OTHER_NAME     "(other names)"
 
 typedef struct rc_task_plane rc_task_plane_t;
 
@@ -52,6 +55,16 @@ typedef enum {
 /* Ray's names: "PENDING_ARGS_AVAIL", … "CANCELLED". */
 const char *rc_task_state_name(rc_task_state_t s);
 
+/* Scheduling latency: from ready (every argument available) to RUNNING on a
+ * worker, in a fixed-bucket histogram (upper bounds in seconds; the last
+ * bucket is +Inf), as /metrics exposes it. */
+#define RC_TASK_LAT_NBOUNDS 12
+extern const double rc_task_lat_bounds_s[RC_TASK_LAT_NBOUNDS];
+typedef struct {
+    uint64_t bucket[RC_TASK_LAT_NBOUNDS + 1]; /* not cumulative */
+    uint64_t count, sum_ms;
+} rc_task_latency_t;
+
 typedef struct {
     /* Tasks in each state. Non-final states count the records in that state;
      * FINISHED / FAILED / CANCELLED count every task that reached it since the
@@ -61,17 +74,22 @@ typedef struct {
     uint64_t records;    /* task records held */
     uint64_t objects;    /* put objects held */
     uint64_t submitted, retries, stale_results;
+    rc_task_latency_t sched_latency;
 } rc_task_stats_t;
 
 /* A removed task, as the history ring keeps it. */
 typedef struct {
     rc_id_t id;
     rc_id_t node;
-    uint64_t end_ms;
+    rc_id_t worker_id;
+    uint64_t create_ms, start_ms, end_ms;
     uint32_t attempt;
+    int32_t worker_pid;
+    uint8_t job[4];
     uint8_t state;  /* rc_task_state_t (final) */
     uint8_t status; /* TaskStatus of its result */
-    char name[46];
+    uint8_t flags;  /* F_JOB, F_COMMAND (plane.h) */
+    char name[45];
 } rc_task_summary_t;
 
 /* loop NULL: no timer (tests call rc_task_plane_expire). nodes may be NULL (no
@@ -101,6 +119,25 @@ int rc_task_plane_state(rc_task_plane_t *p, const rc_id_t *id);
 /* The history ring, oldest first. */
 size_t rc_task_plane_history(const rc_task_plane_t *p, const rc_task_summary_t **first,
                              size_t *nfirst, const rc_task_summary_t **second, size_t *nsecond);
+
+/* ---- task_list.c: the State API's view ------------------------------------------- */
+
+/* Columns of /api/v0/tasks and /api/v0/objects rows (docs/dashboard.md). */
+extern const rc_state_col_t rc_task_cols[];
+extern const rc_state_col_t rc_object_cols[];
+/* Offers every task to L (records newest first, then the history newest
+ * first) and ends the list: total is the exact number of tasks since the head
+ * started, with a warning when the history dropped some. */
+void rc_task_plane_list(rc_task_plane_t *p, rc_state_list_t *L);
+/* Offers the finished task results and put objects the head holds; ends L. */
+void rc_task_plane_list_objects(rc_task_plane_t *p, rc_state_list_t *L);
+/* Appends what /api/v0/tasks/summarize puts in data.result: exact counts per
+ * name and state (Ray's "node_id_to_summary" → "cluster" form). */
+void rc_task_plane_summary_json(const rc_task_plane_t *p, rc_buf_t *out);
+/* Calls fn for every task name seen (first seen first), with its exact
+ * per-state counts (FINISHED / FAILED / CANCELLED since the head started). */
+typedef void (*rc_task_name_fn)(void *arg, const char *name, const uint64_t count[RC_TASK_NSTATES]);
+void rc_task_plane_each_name(const rc_task_plane_t *p, rc_task_name_fn fn, void *arg);
 
 /* The command table: TASK.SUBMIT/PULL/DONE/GET/WAIT/CANCEL/STATS, OBJ.PUT/RELEASE.
  * Handlers use ctx->tasks; without it they answer an error. */
