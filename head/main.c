@@ -27,7 +27,7 @@ typedef struct {
     int head, block, help, include_dashboard;
     int64_t port, client_port, max_clients, dashboard_port;
     const char *password, *storage, *temp_dir, *node_ip, *bind_host, *cluster_name;
-    const char *dashboard_host, *job_storage;
+    const char *dashboard_host, *job_storage, *dashboard_web_dir;
 } opts_t;
 
 /* How the dashboard is reached from elsewhere: a wildcard bind by this node's IP. */
@@ -106,6 +106,9 @@ int main(int argc, char **argv)
          "address the dashboard listens on (0.0.0.0 exposes it)", "IP", 0, 0, NULL},
         {"dashboard-port", RC_FLAG_INT, &o.dashboard_port, "dashboard and Jobs API port", "PORT", 1,
          65535, NULL},
+        {"dashboard-web-dir", RC_FLAG_STRING, &o.dashboard_web_dir,
+         "directory of the dashboard's web UI (default: the one installed with rayc)", "DIR", 0, 0,
+         NULL},
         {"storage", RC_FLAG_STRING, &o.job_storage,
          "shared directory for job records and logs (default <temp-dir>/storage)", "DIR", 0, 0,
          NULL},
@@ -172,6 +175,7 @@ int main(int argc, char **argv)
     ho.max_clients = (size_t)o.max_clients;
     ho.dashboard_host = o.dashboard_host;
     ho.dashboard_port = o.include_dashboard ? (int)o.dashboard_port : 0;
+    ho.dashboard_web_dir = o.dashboard_web_dir;
     ho.storage = storage;
     ho.node_ip = ip;
     time_t now = time(NULL);

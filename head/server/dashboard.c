@@ -11,6 +11,7 @@
 #include "log.h"
 #include "proc.h"
 #include "srv.h"
+#include "static.h"
 
 #define JOB_EVENTS_CHANNEL "rayc:job_events"
 
@@ -30,10 +31,12 @@ static void on_request(void *arg, rc_http_req_t *req)
     rc_head_t *h = arg;
     const char *path = rc_http_req_path(req);
     if (h->job_api && rc_job_api_handle(h->job_api, req)) return;
+    if (rc_head_state_api_handle(h, req)) return;
     if (strcmp(path, "/api/gcs_healthz") == 0 || strcmp(path, "/-/healthz") == 0) {
         rc_http_req_respond_text(req, 200, "success");
         return;
     }
+    if (h->web && rc_static_serve(h->web, req)) return;
     rc_http_req_respond_text(req, 404, "no such path: %s (the Jobs API is under /api/jobs/)", path);
 }
 
@@ -59,6 +62,15 @@ rc_err_t rc_head_dashboard_start(rc_head_t *h, char *err, size_t errcap)
         rc_job_mgr_set_observer(h->jobs, job_event, h);
         h->job_api = rc_job_api_new(&h->loop, h->jobs, h->opts.session_name);
     }
+    char web[4200];
+    if (h->opts.dashboard_web_dir && *h->opts.dashboard_web_dir)
+        snprintf(web, sizeof web, "%s", h->opts.dashboard_web_dir);
+    else
+        rc_static_default_root(web, sizeof web);
+    char werr[4400];
+    /* The APIs work without the UI: a missing directory is only a warning. */
+    if (rc_static_new(web, &h->web, werr, sizeof werr) != RC_OK)
+        rc_log_warn("dashboard", "no web UI: %s", werr);
     rc_http_opts_t ho;
     rc_http_opts_default(&ho);
     ho.host = h->opts.dashboard_host ? h->opts.dashboard_host : "127.0.0.1";
@@ -90,6 +102,8 @@ void rc_head_dashboard_close(rc_head_t *h)
 
 void rc_head_dashboard_free(rc_head_t *h)
 {
+    rc_static_free(h->web);
+    h->web = NULL;
     rc_job_api_free(h->job_api);
     h->job_api = NULL;
     rc_job_mgr_free(h->jobs);

@@ -35,6 +35,8 @@ typedef struct {
     const char *storage;        /* shared volume for job records and logs; NULL = no jobs */
     const char *node_ip;        /* this node's address, for drivers' RAY_ADDRESS */
     const char *session_name;   /* shown by /api/version */
+    /* The dashboard's web UI files; NULL: rc_static_default_root (head/dashboard/static.h). */
+    const char *dashboard_web_dir;
 } rc_head_opts_t;
 
 void rc_head_opts_default(rc_head_opts_t *o);

@@ -102,6 +102,7 @@ struct rc_head {
     struct rc_http_server *http;
     struct rc_job_mgr *jobs;
     struct rc_job_api *job_api;
+    struct rc_static *web; /* the UI's files; NULL when its directory is missing */
 };
 
 /* dashboard.c: the HTTP server on the dashboard port and the job manager. */
@@ -110,6 +111,10 @@ rc_err_t rc_head_dashboard_start(rc_head_t *h, char *err, size_t errcap);
 void rc_head_dashboard_close(rc_head_t *h);
 /* After it. */
 void rc_head_dashboard_free(rc_head_t *h);
+
+/* state_api.c: answers (and returns 1 for) /api/v0/… and /api/cluster_status. */
+struct rc_http_req;
+int rc_head_state_api_handle(rc_head_t *h, struct rc_http_req *req);
 
 /* client.c */
 void rc_client_accept(rc_listener_t *l);
