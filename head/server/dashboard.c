@@ -32,6 +32,7 @@ static void on_request(void *arg, rc_http_req_t *req)
     const char *path = rc_http_req_path(req);
     if (h->job_api && rc_job_api_handle(h->job_api, req)) return;
     if (rc_head_state_api_handle(h, req)) return;
+    if (rc_head_metrics_handle(h, req)) return;
     if (strcmp(path, "/api/gcs_healthz") == 0 || strcmp(path, "/-/healthz") == 0) {
         rc_http_req_respond_text(req, 200, "success");
         return;

@@ -115,6 +115,8 @@ void rc_head_dashboard_free(rc_head_t *h);
 /* state_api.c: answers (and returns 1 for) /api/v0/… and /api/cluster_status. */
 struct rc_http_req;
 int rc_head_state_api_handle(rc_head_t *h, struct rc_http_req *req);
+/* metrics.c: answers (and returns 1 for) /metrics, Prometheus text format; 405 but GET. */
+int rc_head_metrics_handle(rc_head_t *h, struct rc_http_req *req);
 
 /* client.c */
 void rc_client_accept(rc_listener_t *l);

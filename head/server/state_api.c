@@ -205,9 +205,9 @@ static void serve_summary(rc_head_t *h, rc_http_req_t *req)
 
 static void serve_cluster_status(rc_head_t *h, rc_http_req_t *req)
 {
+    /* Ray's non-State endpoints put their fields in "data" directly. */
     rc_buf_t b = RC_BUF_INIT;
-    rc_state_envelope_begin(&b);
-    rc_buf_append_str(&b, "{\"cluster\":");
+    rc_buf_append_str(&b, "{\"result\":true,\"msg\":\"\",\"data\":{\"cluster\":");
     rc_node_table_status_json(h->nodes, &b);
     rc_buf_append_str(&b, ",\"tasks\":");
     rc_task_plane_stats_json(h->tasks, &b);
@@ -217,8 +217,7 @@ static void serve_cluster_status(rc_head_t *h, rc_http_req_t *req)
     for (size_t i = 0; i < RC_JOB_NSTATUS; i++)
         rc_buf_printf(&b, "%s\"%s\":%zu", i ? "," : "", rc_job_status_name((rc_job_status_t)i),
                       counts[i]);
-    rc_buf_printf(&b, "},\"time_ms\":%lld}", (long long)rc_clock_wall_ms());
-    rc_state_envelope_end(&b);
+    rc_buf_printf(&b, "},\"time_ms\":%lld}}", (long long)rc_clock_wall_ms());
     respond_json(req, 200, &b);
 }
 

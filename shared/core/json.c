@@ -46,9 +46,7 @@ struct rc_json {
 
 /* ---------------------------------------------------------------- UTF-8 */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there are
- * not one (overlong forms, surrogates, values above U+10FFFF, truncation). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+size_t rc_utf8_seq_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
     unsigned char lo = 0x80, hi = 0xBF;
@@ -265,7 +263,7 @@ static int parse_string(parser_t *p, char **out, size_t *out_len)
             goto fail;
         }
         if (c >= 0x80) {
-            size_t k = utf8_seq_len((const unsigned char *)t + i, end - i);
+            size_t k = rc_utf8_seq_len((const unsigned char *)t + i, end - i);
             if (!k) {
                 fail_at(p, i, RC_ESYNTAX, "invalid UTF-8 byte 0x%02X in string", c);
                 goto fail;
@@ -739,7 +737,7 @@ void rc_json_write_str(rc_buf_t *out, const char *s, size_t len)
         unsigned char c = u[i];
         size_t k = 1;
         if (c >= 0x20 && c != '"' && c != '\\' &&
-            (c < 0x80 || (k = utf8_seq_len(u + i, len - i)))) {
+            (c < 0x80 || (k = rc_utf8_seq_len(u + i, len - i)))) {
             /* Safe bytes are copied in runs, not one by one. */
             i += k;
             run += k;

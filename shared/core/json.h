@@ -79,6 +79,11 @@ int rc_json_is_int(const rc_json_t *v);
 /* 1 for true, 0 for false and for anything that is not a boolean. */
 int rc_json_bool(const rc_json_t *v);
 
+/* Length of the valid UTF-8 sequence at s[0..n) (1..4), or 0 when the bytes
+ * there are not one (overlong forms, surrogates, values above U+10FFFF,
+ * truncation). n must be at least 1. */
+size_t rc_utf8_seq_len(const unsigned char *s, size_t n);
+
 /* Appends s[0..len) as a JSON string: quotes, escapes for '"', '\\' and control
  * characters, U+FFFD for each byte that is not part of valid UTF-8. */
 void rc_json_write_str(rc_buf_t *out, const char *s, size_t len);
