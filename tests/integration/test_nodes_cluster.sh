@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Worker nodes as a user sees them: a head and three workers in two groups are
-# ALIVE with the right totals in `rayc status` and `rayc list nodes --format json`;
+# ALIVE with the right totals in `rayc status` and `rayc list nodes --format json`
+# (the dashboard's State API);
 # kill -9 of a worker makes it DEAD within period x threshold (+1 s) with a
 # published event; SIGTERM drains a worker, which exits 0.
 # labels: integration
@@ -16,7 +17,7 @@ t_start_worker --num-cpus 2 --memory 2000000000 --object-store-memory 500000000 
 t_start_worker --num-cpus 4 --num-gpus 1 --memory 4000000000 --object-store-memory 1000000000 --group g2
 t_match "worker start prints its registration" "g1" "$(cat "$T_DIR/workers.out")"
 
-L() { "$RAYC" list nodes --address "127.0.0.1:$HEAD_PORT" --format json; }
+L() { "$RAYC" list nodes --address "$DASH_URL" --format json --detail; }
 nodes=$(L)
 t_check "three nodes" "3" "$(echo "$nodes" | t_json 'len(d)')"
 t_check "all ALIVE" "ALIVE ALIVE ALIVE" "$(echo "$nodes" | t_json '" ".join(n["state"] for n in d)')"
@@ -32,7 +33,7 @@ t_match "status: g1 active" " 2 g1" "$status"
 t_match "status: g2 active" " 1 g2" "$status"
 t_match "status: CPU total" "/8.0 CPU" "$status"
 t_match "status: GPU total" "/1.0 GPU" "$status"
-t_check "filter by group" "2" "$("$RAYC" list nodes --address "127.0.0.1:$HEAD_PORT" --format json --filter group=g1 | t_json 'len(d)')"
+t_check "filter by group" "2" "$("$RAYC" list nodes --address "$DASH_URL" --format json --filter group=g1 | t_json 'len(d)')"
 
 # kill -9: DEAD within period x threshold + 1 s, and a NODE_DEAD event on the channel
 redis-cli -p "$HEAD_PORT" SUBSCRIBE rayc:node_events >"$T_DIR/events.out" 2>&1 &
@@ -47,7 +48,7 @@ t_wait_for 6 dead || true
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 t_check "killed node DEAD" "DEAD" "$(L | t_json "[n['state'] for n in d if n['node_id'] == '$victim_id'][0]")"
 t_check "DEAD within 1.5 s + 1 s (took ${elapsed_ms} ms)" "1" "$((elapsed_ms <= 2500))"
-t_match "death reason" "health check" "$(L | t_json "[n['death_reason'] for n in d if n['node_id'] == '$victim_id'][0]")"
+t_match "death reason" "health check" "$(L | t_json "[n['state_message'] for n in d if n['node_id'] == '$victim_id'][0]")"
 sleep 0.2
 t_match "NODE_DEAD event published" "NODE_DEAD.*$victim_id|$victim_id.*NODE_DEAD" "$(cat "$T_DIR/events.out")"
 t_match "status shows the dead node" "Dead:"$'\n'" 1 g2" "$("$RAYC" status --address "127.0.0.1:$HEAD_PORT")"
@@ -57,7 +58,7 @@ t_match "status shows the dead node" "Dead:"$'\n'" 1 g2" "$("$RAYC" status --add
   --num-cpus 1 --group drainers --block >"$T_DIR/block.out" 2>&1 &
 bpid=$!
 T_PIDS+=($bpid)
-t_wait_for 10 bash -c "$RAYC list nodes --address 127.0.0.1:$HEAD_PORT --format json --filter group=drainers | grep -q ALIVE"
+t_wait_for 10 bash -c "$RAYC list nodes --address $DASH_URL --format json --filter group=drainers | grep -q ALIVE"
 kill -TERM $bpid
 wait $bpid && rc=0 || rc=$?
 t_check "drained worker exit code" "0" "$rc"

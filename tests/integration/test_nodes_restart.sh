@@ -10,7 +10,7 @@ STORAGE="redis://127.0.0.1:$REDIS_PORT"
 t_start_head --gcs-storage "$STORAGE"
 t_start_worker --num-cpus 1 --group a
 t_start_worker --num-cpus 1 --group b
-L() { "$RAYC" list nodes --address "127.0.0.1:$HEAD_PORT" --format json 2>/dev/null; }
+L() { "$RAYC" list nodes --address "$DASH_URL" --format json 2>/dev/null; }
 before=$(L | t_json '" ".join(sorted(n["node_id"] for n in d))')
 t_check "two workers" "2" "$(echo "$before" | wc -w)"
 
@@ -18,7 +18,7 @@ head_pid=$(basename "$(ls "$T_DIR"/pids/rayc-head-*.pid)" .pid | sed 's/rayc-hea
 kill -9 "$head_pid"
 rm -f "$T_DIR/pids/rayc-head-$head_pid.pid"
 sleep 2
-"$RAYC" start --head --include-dashboard=false --port "$HEAD_PORT" --ray-client-server-port 0 --temp-dir "$T_DIR" \
+"$RAYC" start --head --dashboard-port "$DASH_PORT" --port "$HEAD_PORT" --ray-client-server-port 0 --temp-dir "$T_DIR" \
   --bind-host 127.0.0.1 --gcs-storage "$STORAGE" >/dev/null
 both_alive() {
   [ "$(L | t_json '" ".join(sorted(n["node_id"] for n in d if n["state"] == "ALIVE"))')" = "$before" ]

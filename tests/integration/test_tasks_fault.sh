@@ -16,7 +16,7 @@ drv=$!
 T_PIDS+=($drv)
 t_wait_for 30 grep -q submitted "$T_DIR/kill.out"
 sleep 1
-victim=$("$RAYC" list nodes --address "127.0.0.1:$HEAD_PORT" --format json | t_json 'd[0]["pid"]')
+victim=$("$RAYC" list nodes --address "$DASH_URL" --format json --detail | t_json 'd[0]["pid"]')
 kill -9 "$victim"
 wait $drv && rc=0 || rc=$?
 t_check "all 10,000 results right after kill -9" "0" "$rc"

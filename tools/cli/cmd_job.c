@@ -83,18 +83,13 @@ static int nap(int ms)
 static void report_call_error(const job_ctx_t *ctx, rc_err_t e, const char *method,
                               const char *path, const char *why)
 {
+    rc_buf_t b = RC_BUF_INIT;
+    rc_job_http_explain(&b, e, ctx->url, method, path, why);
     if (e == RC_ECONN)
-        fprintf(stderr,
-                "rayc job: cannot reach the dashboard at %s (%s): is the head running? Start one "
-                "with `rayc start --head`, or pass --address.\n",
-                ctx->url, why);
-    else if (e == RC_EPROTO)
-        fprintf(stderr,
-                "rayc job %s: the server at %s does not answer as a Ray dashboard (%s): is the "
-                "address the dashboard's (port %d)?\n",
-                ctx->sub, ctx->url, why, RC_DASHBOARD_DEFAULT_PORT);
+        fprintf(stderr, "rayc job: %s\n", b.data);
     else
-        fprintf(stderr, "rayc job %s: %s %s: %s\n", ctx->sub, method, path, why);
+        fprintf(stderr, "rayc job %s: %s\n", ctx->sub, b.data);
+    rc_buf_free(&b);
 }
 
 /* The dashboard's text/plain explanation, as it wrote it. */

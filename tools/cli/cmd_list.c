@@ -1,10 +1,11 @@
-/* cmd_list.c — `rayc list <resource>`: Ray's State API listing from the
- * command line. Each resource is a row of the table below with the function
- * that lists it; only nodes exist so far, the others answer that they are not
- * available yet. Common flags are parsed here once (list_opts_t); the
- * filtering and writing of nodes is pure and lives in node_filter.c and
- * node_view.c. Exit 0 on success, 1 when the head cannot be reached or
- * refuses, 2 for bad usage. */
+/* cmd_list.c — `rayc list <resource>`: Ray's `ray list` against the head's
+ * State API. One GET /api/v0/<resource> carries the limit, --detail and the
+ * filters (list_query.c); the head filters and counts, and the answer is
+ * written as a table, JSON or YAML (state_view.c), with warnings (rows cut by
+ * the limit, the head's own) on stderr. Resources Ray has and rayc does not
+ * (actors, placement groups) are named as such. Exit 0 on success, 1 when the
+ * dashboard cannot be reached or fails, 2 for bad usage, including a filter or
+ * limit the head refuses. */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,88 +15,63 @@
 #include "clock.h"
 #include "flags.h"
 #include "fmt.h"
-#include "gcs_client.h"
-#include "node_filter.h"
-#include "node_view.h"
+#include "list_query.h"
+#include "state_client.h"
+#include "state_view.h"
 
 #define DEFAULT_LIMIT 100 /* Ray's default for `ray list` */
 
-typedef enum { FORMAT_TABLE, FORMAT_JSON, FORMAT_YAML } format_t;
-
-typedef struct {
-    const char *address, *password;
-    format_t format;
-    int detail;
-    size_t limit;
-    const char **filters; /* raw --filter texts */
-    size_t nfilters;
-} list_opts_t;
-
-static int list_nodes(const list_opts_t *o);
-
+/* What `ray list` takes; exists: 0 for Ray's resources rayc does not have. */
 static const struct {
     const char *name;
-    int (*fn)(const list_opts_t *o); /* NULL: not available yet */
+    int exists;
 } resources[] = {
-    {"nodes", list_nodes},      {"jobs", NULL},   {"tasks", NULL},
-    {"workers", NULL},          {"actors", NULL}, {"objects", NULL},
-    {"placement-groups", NULL},
+    {"nodes", 1},
+    {"jobs", 1},
+    {"tasks", 1},
+    {"workers", 1},
+    {"objects", 1},
+    {"actors", 0},
+    {"placement-groups", 0},
 };
 #define NRESOURCES (sizeof(resources) / sizeof(resources[0]))
 
-static int list_nodes(const list_opts_t *o)
+static int list(const char *what, const char *address, const char *const *filters, size_t nfilters,
+                int64_t limit, int detail, rc_state_format_t format)
 {
-    char err[1024], when[32];
-    rc_node_filter_t *fs = rc_calloc(o->nfilters ? o->nfilters : 1, sizeof(*fs));
-    size_t nf = 0;
-    rc_gcs_client_t *c = NULL;
-    char *json = NULL;
-    size_t len = 0;
-    rc_json_t *list = NULL;
-    rc_node_sel_t sel = {0};
-    rc_buf_t out = RC_BUF_INIT;
-    int rc = 1;
-
+    char prog[64], err[512], when[32];
+    rc_buf_t path = RC_BUF_INIT, out = RC_BUF_INIT, warn = RC_BUF_INIT;
+    rc_json_t *doc = NULL;
+    const rc_json_t *result;
+    rc_state_answer_t a;
+    int rc = 2;
+    snprintf(prog, sizeof(prog), "rayc list %s", what);
     /* Filters are checked before any connection, so a typo fails fast. */
-    for (; nf < o->nfilters; nf++)
-        if (rc_node_filter_parse(o->filters[nf], &fs[nf], err, sizeof(err)) != RC_OK) {
-            rc = 2;
-            goto fail;
-        }
-    if (rc_gcs_client_connect(o->address, o->password, 0, &c, err, sizeof(err)) != RC_OK) goto fail;
-    const char *cmd[] = {"NODE.LIST", "JSON"};
-    if (rc_gcs_client_string(c, 2, cmd, &json, &len, err, sizeof(err)) != RC_OK) goto fail;
-    char perr[200];
-    if (rc_json_parse(json, len, &list, perr, sizeof(perr)) != RC_OK) {
-        snprintf(err, sizeof(err), "the head's NODE.LIST JSON reply is not valid JSON: %s", perr);
-        goto fail;
+    if (rc_list_query_path(what, filters, nfilters, limit, detail, &path, err, sizeof(err)) !=
+        RC_OK) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        goto done;
     }
-    if (rc_node_view_select(list, fs, nf, o->limit, &sel, err, sizeof(err)) != RC_OK) goto fail;
-    switch (o->format) {
-    case FORMAT_JSON: rc_node_view_json(&sel, &out); break;
-    case FORMAT_YAML: rc_node_view_yaml(&sel, &out); break;
-    case FORMAT_TABLE:
-        rc_fmt_time(rc_clock_wall_ms(), when, sizeof(when));
-        rc_node_view_table(&sel, o->detail, when, rc_clock_wall_ms(), &out);
-        break;
+    rc = rc_state_client_get(prog, address, path.data, &doc, &result);
+    if (rc != 0) goto done;
+    if (rc_state_answer_read(result, &a, err, sizeof(err)) != RC_OK) {
+        fprintf(stderr, "%s: the dashboard's answer to GET %s: %s\n", prog, path.data, err);
+        rc = 1;
+        goto done;
     }
+    rc_fmt_time(rc_clock_wall_ms(), when, sizeof(when));
+    rc_state_view_list(what, &a, format, detail, when, &out);
+    char prefix[80];
+    snprintf(prefix, sizeof(prefix), "%s: ", prog);
+    rc_state_view_warnings(prefix, what, &a, &warn);
     fwrite(out.data, 1, out.len, stdout);
-    /* Machine formats carry no banner, so say on stderr that the list is cut. */
-    if (o->format != FORMAT_TABLE && sel.matched > sel.n)
-        fprintf(stderr, "rayc list nodes: showing %zu of %zu nodes (raise --limit, or 0 for all)\n",
-                sel.n, sel.matched);
-    rc = 0;
-    goto done;
-fail:
-    fprintf(stderr, "rayc list nodes: %s\n", err);
+    fflush(stdout);
+    if (warn.len) fwrite(warn.data, 1, warn.len, stderr);
 done:
+    rc_json_free(doc);
+    rc_buf_free(&path);
     rc_buf_free(&out);
-    rc_node_sel_free(&sel);
-    rc_json_free(list);
-    rc_free(json);
-    rc_gcs_client_free(c);
-    for (size_t i = 0; i < nf; i++) rc_node_filter_free(&fs[i]);
-    rc_free(fs);
+    rc_buf_free(&warn);
     return rc;
 }
 
@@ -103,45 +79,48 @@ static void usage(FILE *f, const rc_flag_t *flags, size_t nflags)
 {
     rc_buf_t b = RC_BUF_INIT;
     rc_flags_help(flags, nflags, &b);
-    fprintf(f, "usage: rayc list <resource> [flags]\n\nLists the cluster's state, as `ray list` "
-               "does.\n\nresources:");
+    fprintf(f, "usage: rayc list <resource> [flags]\n\nLists the cluster's state from the head's "
+               "State API, as `ray list` does.\n\nresources:");
     for (size_t i = 0; i < NRESOURCES; i++)
-        fprintf(f, " %s%s", resources[i].name, resources[i].fn ? "" : " (not yet)");
-    fprintf(f, "\n\nflags:\n%s\nexample: rayc list nodes --filter state=ALIVE --filter group=cpu\n",
+        if (resources[i].exists) fprintf(f, " %s", resources[i].name);
+    fprintf(f,
+            "\n\nflags:\n%s\nexamples:\n  rayc list tasks --filter state=FAILED --limit 20\n"
+            "  rayc list nodes --filter \"state!=DEAD\" --format json\n",
             b.data ? b.data : "");
     rc_buf_free(&b);
 }
 
 int rc_cli_list(int argc, char **argv)
 {
-    list_opts_t o = {.limit = DEFAULT_LIMIT};
-    const char *format = "table";
+    const char *address = NULL, *format = "table", *filter_help = NULL;
     int64_t limit = DEFAULT_LIMIT;
-    const char *filter_help = NULL;
+    int detail = 0;
     const rc_flag_t flags[] = {
-        {"address", RC_FLAG_STRING, &o.address,
-         "the head's GCS address (default: $RAY_ADDRESS, else 127.0.0.1:6379)", "HOST:PORT", 0, 0,
-         NULL},
-        {"redis-password", RC_FLAG_STRING, &o.password, "password given to rayc start --head", "PW",
-         0, 0, NULL},
+        {"address", RC_FLAG_STRING, &address,
+         "the dashboard (default: $RAY_ADDRESS, else http://127.0.0.1:8265)", "URL", 0, 0, NULL},
         {"format", RC_FLAG_STRING, &format, "output: table (default), json or yaml", "FMT", 0, 0,
          NULL},
-        {"limit", RC_FLAG_INT, &limit, "show at most N rows (default 100; 0: all)", "N", 0, 1e9,
-         NULL},
-        {"detail", RC_FLAG_BOOL, &o.detail, "more columns", NULL, 0, 0, NULL},
+        /* Bounds are the head's to check (1 to 10,000): it says so in its 400. */
+        {"limit", RC_FLAG_INT, &limit, "show at most N rows (default 100, at most 10000)", "N", 0,
+         0, NULL},
+        {"detail", RC_FLAG_BOOL, &detail, "every field of the rows", NULL, 0, 0, NULL},
         /* Only for --help: rc_argv_take has removed every --filter already. */
         {"filter", RC_FLAG_STRING, &filter_help,
-         "keep rows whose KEY is VALUE (KEY!=VALUE: is not); repeatable", "KEY=VALUE", 0, 0, NULL},
+         "keep rows whose KEY is VALUE (KEY!=VALUE: is not); repeatable, all must hold",
+         "KEY=VALUE", 0, 0, NULL},
     };
     const size_t nflags = sizeof(flags) / sizeof(flags[0]);
+    const char **filters = NULL;
+    size_t nfilters = 0;
     char err[512];
     rc_flags_result_t res = {0};
+    rc_state_format_t fmt;
     int rc = 2;
     /* argv is rearranged by rc_argv_take: work on a copy of the pointers. */
     char **args = rc_calloc((size_t)argc + 1, sizeof(char *));
     memcpy(args, argv, (size_t)argc * sizeof(char *));
     int nargs = argc;
-    if (rc_argv_take(&nargs, args, "filter", &o.filters, &o.nfilters, err, sizeof(err)) != RC_OK) {
+    if (rc_argv_take(&nargs, args, "filter", &filters, &nfilters, err, sizeof(err)) != RC_OK) {
         fprintf(stderr, "rayc list: %s\n", err);
         goto done;
     }
@@ -160,39 +139,32 @@ int rc_cli_list(int argc, char **argv)
         usage(stderr, flags, nflags);
         goto done;
     }
-    if (strcmp(format, "table") == 0)
-        o.format = FORMAT_TABLE;
-    else if (strcmp(format, "json") == 0)
-        o.format = FORMAT_JSON;
-    else if (strcmp(format, "yaml") == 0)
-        o.format = FORMAT_YAML;
-    else {
-        fprintf(stderr, "rayc list: unknown --format '%s' (use table, json or yaml)\n", format);
+    if (rc_state_format_parse(format, &fmt, err, sizeof(err)) != RC_OK) {
+        fprintf(stderr, "rayc list: %s\n", err);
         goto done;
     }
-    o.limit = (size_t)limit;
     const char *what = res.pos[0];
     size_t i;
     for (i = 0; i < NRESOURCES; i++)
         if (strcmp(what, resources[i].name) == 0) break;
     if (i == NRESOURCES) {
         fprintf(stderr, "rayc list: unknown resource '%s' (resources:", what);
-        for (size_t j = 0; j < NRESOURCES; j++) fprintf(stderr, " %s", resources[j].name);
+        for (size_t j = 0; j < NRESOURCES; j++)
+            if (resources[j].exists) fprintf(stderr, " %s", resources[j].name);
         fprintf(stderr, ")\n");
         goto done;
     }
-    if (!resources[i].fn) {
+    if (!resources[i].exists) {
         fprintf(stderr,
-                "rayc list %s: listing %s is not available yet in this rayc version (available: "
-                "nodes)\n",
+                "rayc list %s: rayc has no %s: it runs tasks only, without actors or placement "
+                "groups (resources: nodes, jobs, tasks, workers, objects)\n",
                 what, what);
-        rc = 1;
         goto done;
     }
-    rc = resources[i].fn(&o);
+    rc = list(what, address, filters, nfilters, limit, detail, fmt);
 done:
     rc_flags_result_free(&res);
-    rc_free(o.filters);
+    rc_free(filters);
     rc_free(args);
     return rc;
 }

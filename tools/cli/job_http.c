@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "alloc.h"
+#include "job_addr.h"
 
 struct rc_job_http {
     CURL *curl;
@@ -68,6 +69,23 @@ void rc_job_http_escape(rc_buf_t *out, const char *s)
             rc_buf_append(out, pct, 3);
         }
     }
+}
+
+void rc_job_http_explain(rc_buf_t *out, rc_err_t e, const char *url, const char *method,
+                         const char *path, const char *why)
+{
+    if (e == RC_ECONN)
+        rc_buf_printf(out,
+                      "cannot reach the dashboard at %s (%s): is the head running? Start one "
+                      "with `rayc start --head`, or pass --address.",
+                      url, why);
+    else if (e == RC_EPROTO)
+        rc_buf_printf(out,
+                      "the server at %s does not answer as a Ray dashboard (%s): is the address "
+                      "the dashboard's (port %d)?",
+                      url, why, RC_DASHBOARD_DEFAULT_PORT);
+    else
+        rc_buf_printf(out, "%s %s: %s", method, path, why);
 }
 
 static rc_err_t classify(CURL *curl, CURLcode cc)

@@ -43,6 +43,14 @@ rc_err_t rc_job_http_call(rc_job_http_t *h, const char *method, const char *path
                           const char *json_body, long *status, rc_buf_t *body, char *err,
                           size_t errcap);
 
+/* Appends what to tell a user when rc_job_http_call to the dashboard at url
+ * failed with e (why: its err text): for RC_ECONN that the dashboard cannot be
+ * reached and how to start one, for RC_EPROTO that the address is not a
+ * dashboard's, else "METHOD PATH: why". `rayc job` and `rayc list` say the
+ * same. */
+void rc_job_http_explain(rc_buf_t *out, rc_err_t e, const char *url, const char *method,
+                         const char *path, const char *why);
+
 /* Appends s percent-encoded (everything but A-Z a-z 0-9 - . _ ~). */
 void rc_job_http_escape(rc_buf_t *out, const char *s);
 

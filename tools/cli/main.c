@@ -4,7 +4,8 @@
  *   rayc start --address=H:P [...]  start a worker node (execs rayc-worker)
  *   rayc stop [--temp-dir DIR]      stop every process `rayc start` started here
  *   rayc status [--address H:P]     nodes per group, resource usage, demand
- *   rayc list nodes [flags]         the cluster's nodes (table, json or yaml)
+ *   rayc list <resource> [flags]    nodes, jobs, tasks, workers or objects (the State API)
+ *   rayc summary tasks [flags]      tasks per function and state
  *   rayc job submit|status|logs|stop|list|delete   Ray's job CLI (the dashboard's Jobs API)
  *
  * Each subcommand lives in its own file (cmd_<name>.c) and is a row of the
@@ -24,7 +25,8 @@ static const struct {
     {"stop", rc_cli_stop, "stop the rayc processes that `rayc start` started on this machine"},
     {"status", rc_cli_status, "show the cluster's nodes, resource usage and pending demand"},
     {"list", rc_cli_list,
-     "list the cluster's state: rayc list nodes [--format json] [--filter k=v]"},
+     "list nodes, jobs, tasks, workers or objects: rayc list tasks [--filter k=v] [--detail]"},
+    {"summary", rc_cli_summary, "count tasks per function and state: rayc summary tasks"},
     {"job", rc_cli_job, "submit and manage jobs: rayc job submit|status|logs|stop|list|delete"},
 };
 

@@ -86,13 +86,38 @@ static void test_table(void **state)
     rc_table_free(&t);
 }
 
+/* Multi-line cells: the row is as tall as its tallest cell; '\n' stays a
+ * line break only through rc_table_add_lines. */
+static void test_table_lines(void **state)
+{
+    (void)state;
+    const char *h[] = {"NAME", "COUNTS", "TYPE"};
+    rc_table_t t;
+    rc_table_init(&t, 3, h);
+    const char *r1[] = {"echo", "FINISHED: 100\nRUNNING: 2", "NORMAL_TASK"};
+    const char *r2[] = {"a\rb", "x", "two\nlines\x1b"};
+    const char *r3[] = {"flat", "a\nb", NULL};
+    rc_table_add_lines(&t, r1);
+    rc_table_add_lines(&t, r2);
+    rc_table_add(&t, r3);
+    rc_buf_t out = RC_BUF_INIT;
+    rc_table_render(&t, &out);
+    assert_string_equal(out.data, "NAME  COUNTS         TYPE\n"
+                                  "echo  FINISHED: 100  NORMAL_TASK\n"
+                                  "      RUNNING: 2\n"
+                                  "a?b   x              two\n"
+                                  "                     lines?\n"
+                                  "flat  a?b\n");
+    rc_buf_free(&out);
+    rc_table_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bytes),
-        cmocka_unit_test(test_amount),
-        cmocka_unit_test(test_clean_and_time),
-        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_bytes),          cmocka_unit_test(test_amount),
+        cmocka_unit_test(test_clean_and_time), cmocka_unit_test(test_table),
+        cmocka_unit_test(test_table_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
