@@ -2,7 +2,9 @@
 # Installs, with apt-get, only the Debian packages rayc needs that are missing.
 # Idempotent; runs `apt-get update` once, and only when something must be installed.
 # Works as root on a fresh Debian bookworm with no stdin (CI); uses sudo otherwise.
+# Then installs the browser tests' npm packages (`npm ci` in tests/browser) if missing.
 set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS=(
   # build
@@ -14,7 +16,13 @@ PKGS=(
   unzip
   # tests
   libcmocka-dev redis-server redis-tools curl procps iproute2 python3
+  # dashboard tests: promtool checks /metrics; Chromium runs the web UI (driven by
+  # npm's playwright-core, see tests/browser/)
+  prometheus chromium
 )
+# The browser tests' npm packages (installed at the end) need Node.js and npm: the
+# machine's own when it has them, else Debian's.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -23,23 +31,34 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup-deps: all ${#PKGS[@]} packages present"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
-    echo "setup-deps: missing ${missing[*]}; run as root or install sudo" >&2
-    exit 1
+else
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
+      echo "setup-deps: missing ${missing[*]}; run as root or install sudo" >&2
+      exit 1
+    fi
+  fi
+  echo "setup-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q </dev/null
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+  # Debian's redis-server package may start a system redis on 6379, the head's port;
+  # rayc's tests start their own servers on free ports, so stop the system one.
+  if printf '%s\n' "${missing[@]}" | grep -qx redis-server; then
+    $SUDO service redis-server stop >/dev/null 2>&1 || true
+    pkill -x redis-server 2>/dev/null || true
+  fi
+  # Likewise the prometheus package starts a server (and its node exporter) that
+  # no test needs: only its promtool is used.
+  if printf '%s\n' "${missing[@]}" | grep -qx prometheus; then
+    for s in prometheus prometheus-node-exporter; do $SUDO service "$s" stop >/dev/null 2>&1 || true; done
   fi
 fi
-echo "setup-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q </dev/null
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
-# Debian's redis-server package may start a system redis on 6379, the head's port;
-# rayc's tests start their own servers on free ports, so stop the system one.
-if printf '%s\n' "${missing[@]}" | grep -qx redis-server; then
-  $SUDO service redis-server stop >/dev/null 2>&1 || true
-  pkill -x redis-server 2>/dev/null || true
+
+# Browser tests (tests/browser): npm's playwright-core, exactly as package-lock.json
+# pins it, drives Debian's Chromium.
+if [ ! -d "$top/tests/browser/node_modules/playwright-core" ]; then
+  echo "setup-deps: npm ci in tests/browser"
+  (cd "$top/tests/browser" && npm ci --no-audit --no-fund </dev/null)
 fi
