@@ -7,6 +7,7 @@
 #include "nodes.h"
 #include "alloc.h"
 #include "clock.h"
+#include "envv.h"
 #include "dict.h"
 #include "log.h"
 #include "node_json.h"
@@ -58,17 +59,10 @@ void rc_node_opts_default(rc_node_opts_t *o)
     o->max_dead = DEFAULT_MAX_DEAD;
 }
 
-static int env_u64(const char *name, uint64_t lo, uint64_t hi, uint64_t *out)
+static int env_u64(const char *name, int64_t lo, int64_t hi, uint64_t *out)
 {
-    const char *v = getenv(name);
-    int64_t x;
-    if (!v) return 0;
-    if (rc_str_to_i64(v, strlen(v), &x) != RC_OK || x < (int64_t)lo || x > (int64_t)hi) {
-        rc_log_warn("nodes",
-                    "ignoring %s='%.40s': expected an integer from %llu to %llu, using %llu", name,
-                    v, (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)*out);
-        return 0;
-    }
+    int64_t x = (int64_t)*out;
+    if (!rc_env_i64(name, lo, hi, &x, "nodes")) return 0;
     *out = (uint64_t)x;
     return 1;
 }

@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "clock.h"
+#include "envv.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
@@ -1258,15 +1259,9 @@ rc_task_plane_t *rc_task_plane_new(uv_loop_t *loop, rc_node_table_t *nodes,
     rc_sched_opts_from_env(&so);
     p->sched = rc_sched_new(&so);
     p->loop = loop;
-    p->prefetch_per_cpu = RC_TASK_PREFETCH_PER_CPU_DEFAULT;
-    const char *pf = getenv("RAYC_TASK_PREFETCH_PER_CPU");
-    if (pf && *pf) {
-        int64_t v;
-        if (rc_str_to_i64(pf, strlen(pf), &v) == RC_OK && v >= 0 && v <= 64)
-            p->prefetch_per_cpu = (uint32_t)v;
-        else
-            rc_log_warn("tasks", "ignoring RAYC_TASK_PREFETCH_PER_CPU=%s: use 0 (off) to 64", pf);
-    }
+    int64_t v = RC_TASK_PREFETCH_PER_CPU_DEFAULT;
+    rc_env_i64("RAYC_TASK_PREFETCH_PER_CPU", 0, 64, &v, "tasks");
+    p->prefetch_per_cpu = (uint32_t)v;
     p->nodes = nodes;
     p->publish = publish;
     p->publish_arg = publish_arg;
@@ -1275,18 +1270,10 @@ rc_task_plane_t *rc_task_plane_new(uv_loop_t *loop, rc_node_table_t *nodes,
     p->classes = rc_dict_new(class_free);
     p->tnodes = rc_dict_new(tnode_free);
     p->names = rc_dict_new(rc_free);
-    p->ring_cap = RC_TASK_HISTORY;
-    const char *hist = getenv("RAY_task_events_max_num_task_in_gcs");
-    if (hist && *hist) {
-        int64_t v;
-        if (rc_str_to_i64(hist, strlen(hist), &v) == RC_OK && v >= 0 && v <= 10000000)
-            p->ring_cap = (size_t)v;
-        else
-            rc_log_warn("tasks",
-                        "ignoring RAY_task_events_max_num_task_in_gcs=%s: use 0 to 10000000 "
-                        "(finished tasks kept for listing)",
-                        hist);
-    }
+    /* Finished tasks kept for listing (Ray's setting of the same name). */
+    v = RC_TASK_HISTORY;
+    rc_env_i64("RAY_task_events_max_num_task_in_gcs", 0, 10000000, &v, "tasks");
+    p->ring_cap = (size_t)v;
     p->ring = rc_calloc(p->ring_cap ? p->ring_cap : 1, sizeof(*p->ring));
     rc_res_init(&p->tmpres);
     rc_buf_init(&p->key);

@@ -1,9 +1,12 @@
 /* envv.c — environment vectors for child processes (see envv.h). */
 #include "envv.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "buf.h"
+#include "log.h"
 
 extern char **environ;
 
@@ -50,4 +53,19 @@ void rc_envv_free(char **env)
     if (!env) return;
     for (size_t i = 0; env[i]; i++) rc_free(env[i]);
     rc_free(env);
+}
+
+int rc_env_i64(const char *name, int64_t lo, int64_t hi, int64_t *inout, const char *component)
+{
+    const char *v = getenv(name);
+    int64_t x;
+    if (!v || !*v) return 0;
+    if (rc_str_to_i64(v, strlen(v), &x) != RC_OK || x < lo || x > hi) {
+        rc_log_warn(component,
+                    "ignoring %s='%.40s': expected an integer from %lld to %lld, using %lld", name,
+                    v, (long long)lo, (long long)hi, (long long)*inout);
+        return 0;
+    }
+    *inout = x;
+    return 1;
 }

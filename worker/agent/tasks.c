@@ -520,15 +520,9 @@ rc_tasks_t *rc_tasks_new(uv_loop_t *loop, struct rc_agent *agent, const rc_agent
     t->node_id = *node_id;
     rc_id_to_hex(node_id, t->node_hex);
     t->main_ac = main_ac;
-    t->prefetch_per_slot = PREFETCH_PER_SLOT;
-    const char *pf = getenv("RAYC_TASK_PREFETCH_PER_CPU");
-    if (pf && *pf) {
-        int64_t v;
-        if (rc_str_to_i64(pf, strlen(pf), &v) == RC_OK && v >= 0 && v <= 64)
-            t->prefetch_per_slot = (size_t)v;
-        else
-            rc_log_warn(COMP, "ignoring RAYC_TASK_PREFETCH_PER_CPU=%s: use 0 (off) to 64", pf);
-    }
+    int64_t pf = PREFETCH_PER_SLOT;
+    rc_env_i64("RAYC_TASK_PREFETCH_PER_CPU", 0, 64, &pf, COMP);
+    t->prefetch_per_slot = (size_t)pf;
     uv_timer_t *timers[3] = {&t->retry_timer, &t->flush_timer, &t->drain_timer};
     for (int i = 0; i < 3; i++) {
         uv_timer_init(loop, timers[i]);
