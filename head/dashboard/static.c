@@ -296,7 +296,11 @@ int rc_static_serve(rc_static_t *s, rc_http_req_t *req)
             not_found(req, path);
             return 1;
         }
-        snprintf(cand, sizeof cand, "%s%s%s", real, rlen == 1 ? "" : "/", INDEX);
+        /* Length checked above: plain copies (snprintf would make the compiler
+         * warn that two PATH_MAX buffers may not fit in one). */
+        memcpy(cand, real, rlen);
+        if (rlen != 1) cand[rlen++] = '/';
+        memcpy(cand + rlen, INDEX, sizeof INDEX);
         /* index.html itself may be a symlink: resolve and check it again. */
         if (!realpath(cand, real) || !under_root(s, real)) {
             not_found(req, path);

@@ -63,7 +63,7 @@ echo "dashboard.sh: registering $nodes simulated nodes" >&2
 "$bin/rayc-sim-nodes" --address "127.0.0.1:$port" --nodes "$nodes" --num-cpus 0 --interval-ms 1000 \
   --group sim --progress-s 0 >"$tmp/sim.out" 2>"$tmp/sim.err" &
 simpid=$!
-alive() { curl -s "$url/api/cluster_status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["result"]["cluster"]["nodes"]["alive"])'; }
+alive() { curl -s "$url/api/cluster_status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["cluster"]["nodes"]["alive"])'; }
 for i in $(seq 600); do
   [ "$(alive)" -ge $((nodes + 2)) ] && break
   kill -0 "$simpid" 2>/dev/null || { echo "dashboard.sh: rayc-sim-nodes exited:" >&2; cat "$tmp/sim.err" >&2; exit 1; }
