@@ -24,6 +24,7 @@
 
 #include "alloc.h"
 #include "cli.h"
+#include "cli_harness.h"
 #include "job_http.h"
 #include "json.h"
 
@@ -90,76 +91,24 @@ static int server_stop(void **state)
         if (server_pid <= 0) skip();                                                               \
     } while (0)
 
-typedef struct {
-    int code;
-    char *out, *err;
-} result_t;
-
-static char *slurp(FILE *f)
-{
-    rc_buf_t b = RC_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    rewind(f);
-    rc_buf_append_str(&b, "");
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) rc_buf_append(&b, chunk, n);
-    fclose(f);
-    return rc_buf_detach(&b, NULL);
-}
+typedef cli_result_t result_t;
 
 /* Runs `rayc job <args…>` (NULL-terminated); with sigint_ms > 0 the child gets
  * SIGINT after that long. */
 static result_t run(int sigint_ms, ...)
 {
-    char *args[32];
-    int argc = 0;
+    char *args[CLI_MAX_ARGS];
     va_list ap;
     va_start(ap, sigint_ms);
-    for (char *a; argc < 31 && (a = va_arg(ap, char *)) != NULL;) args[argc++] = a;
+    int argc = cli_args(args, ap);
     va_end(ap);
-    args[argc] = NULL;
-    FILE *out = tmpfile(), *err = tmpfile();
-    assert_non_null(out);
-    assert_non_null(err);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(fileno(out), 1);
-        dup2(fileno(err), 2);
-        int code = rc_cli_job(argc, args);
-        fflush(stdout);
-        fflush(stderr);
-        _exit(code);
-    }
+    cli_child_t c = cli_spawn(rc_cli_job, argc, args);
     if (sigint_ms > 0) {
         struct timespec ts = {sigint_ms / 1000, (long)(sigint_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
-        kill(pid, SIGINT);
+        kill(c.pid, SIGINT);
     }
-    int status = 0;
-    for (int i = 0; i < 600; i++) { /* 60 s at most */
-        if (waitpid(pid, &status, WNOHANG) == pid) break;
-        struct timespec ts = {0, 100000000L};
-        nanosleep(&ts, NULL);
-        if (i == 599) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fail_msg("rayc job %s did not finish in 60 s", args[0]);
-        }
-    }
-    result_t r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-}
-
-static void result_free(result_t *r)
-{
-    rc_free(r->out);
-    rc_free(r->err);
+    return cli_wait(&c);
 }
 
 #define EXPECT_IN(hay, needle)                                                                     \
@@ -209,7 +158,7 @@ static void test_submit_no_wait(void **state)
     EXPECT_IN(r.out, "    rayc job stop t1\n");
     assert_null(strstr(r.out, "Tailing logs"));
     assert_string_equal(r.err, "");
-    result_free(&r);
+    cli_result_free(&r);
 
     /* What the dashboard got: the working dir made absolute, inside runtime_env. */
     rc_json_t *body = server_get("/test/last_submit");
@@ -231,7 +180,7 @@ static void test_submit_no_wait(void **state)
     expect_code(&r, 1);
     assert_string_equal(r.err, "rayc job submit: Job with submission_id t1 already exists. Please "
                                "use a different submission_id.\n");
-    result_free(&r);
+    cli_result_free(&r);
 }
 
 static void test_submit_and_tail(void **state)
@@ -243,7 +192,7 @@ static void test_submit_and_tail(void **state)
     EXPECT_IN(r.out, "Tailing logs until the job exits (disable with --no-wait):\n"
                      "line 1\nline 2\nline 3\n"
                      "\n------------------\nJob 't2' succeeded\n------------------\n\n");
-    result_free(&r);
+    cli_result_free(&r);
     /* The client answered the PING and the CLOSE, masked. */
     rc_json_t *frames = server_get("/test/client_frames");
     int pong = 0, close_1000 = 0;
@@ -265,7 +214,7 @@ static void test_submit_and_tail(void **state)
     expect_code(&r, 1);
     EXPECT_IN(r.out, "boom\n\n---------------\nJob 't3' failed\n---------------\n\n"
                      "Status message: Job entrypoint command failed with exit code 1\n");
-    result_free(&r);
+    cli_result_free(&r);
 }
 
 static void test_status_logs_list(void **state)
@@ -276,28 +225,28 @@ static void test_status_logs_list(void **state)
     expect_code(&r, 0);
     assert_string_equal(
         r.out, "Status for job 't2': SUCCEEDED\nStatus message: Job finished successfully.\n");
-    result_free(&r);
+    cli_result_free(&r);
 
     r = run(0, "status", "--address", addr, "nope", NULL);
     expect_code(&r, 1);
     assert_string_equal(r.err, "rayc job status: Job nope does not exist\n");
-    result_free(&r);
+    cli_result_free(&r);
 
     r = run(0, "logs", "--address", addr, "t2", NULL);
     expect_code(&r, 0);
     assert_string_equal(r.out, "line 1\nline 2\nline 3\n");
-    result_free(&r);
+    cli_result_free(&r);
 
     r = run(0, "logs", "--address", addr, "-f", "t3", NULL);
     expect_code(&r, 0);
     assert_string_equal(r.out, "boom\n");
-    result_free(&r);
+    cli_result_free(&r);
 
     /* The WebSocket upgrade refused: the 404 text. */
     r = run(0, "logs", "--address", addr, "--follow", "no/pe", NULL);
     expect_code(&r, 1);
     assert_string_equal(r.err, "rayc job logs: Job no/pe does not exist\n");
-    result_free(&r);
+    cli_result_free(&r);
 
     /* $RAY_ADDRESS with the dashboard's port. */
     setenv("RAY_ADDRESS", addr + strlen("http://"), 1);
@@ -307,13 +256,13 @@ static void test_status_logs_list(void **state)
     EXPECT_IN(r.out, "SUBMISSION_ID  JOB_ID    STATUS     ENTRYPOINT  START");
     EXPECT_IN(r.out, "\nt1             01000000  SUCCEEDED  echo hello  ");
     EXPECT_IN(r.out, "  FAILED     fail        "); /* t3 */
-    result_free(&r);
+    cli_result_free(&r);
 
     r = run(0, "list", "--address", addr, "--format", "json", NULL);
     expect_code(&r, 0);
     assert_true(r.out[0] == '[');
     EXPECT_IN(r.out, "\"submission_id\": \"t2\"");
-    result_free(&r);
+    cli_result_free(&r);
 }
 
 static void test_stop_interrupt_delete(void **state)
@@ -327,32 +276,32 @@ static void test_stop_interrupt_delete(void **state)
     EXPECT_IN(r.out, "tick 0\n");
     EXPECT_IN(r.err, "rayc job submit: interrupted; job 'f1' keeps running. Stop it with `rayc "
                      "job stop f1`");
-    result_free(&r);
+    cli_result_free(&r);
     r = run(0, "status", "--address", addr, "f1", NULL);
     EXPECT_IN(r.out, "Status for job 'f1': RUNNING\n");
-    result_free(&r);
+    cli_result_free(&r);
 
     /* Not finished: cannot be deleted. */
     r = run(0, "delete", "--address", addr, "f1", NULL);
     expect_code(&r, 1);
     EXPECT_IN(r.err, "rayc job delete: Attempted to delete job with submission_id f1, but it is "
                      "in a non-terminal state.\n");
-    result_free(&r);
+    cli_result_free(&r);
 
     r = run(0, "stop", "--address", addr, "f1", NULL);
     expect_code(&r, 0);
     assert_string_equal(r.out, "Attempting to stop job 'f1'\n"
                                "Waiting for job 'f1' to exit (disable with --no-wait):\n"
                                "Job 'f1' was stopped\n");
-    result_free(&r);
+    cli_result_free(&r);
 
     r = run(0, "delete", "--address", addr, "f1", NULL);
     expect_code(&r, 0);
     assert_string_equal(r.out, "Job 'f1' deleted successfully\n");
-    result_free(&r);
+    cli_result_free(&r);
     r = run(0, "status", "--address", addr, "f1", NULL);
     expect_code(&r, 1);
-    result_free(&r);
+    cli_result_free(&r);
 }
 
 /* Not a terminal: a progress line every 5 s while PENDING. */
@@ -366,7 +315,7 @@ static void test_pending_progress(void **state)
     EXPECT_IN(r.err, "Waiting for job 's1' to start (PENDING: waiting for resources) 5s…\n");
     assert_null(strchr(r.err, '\r'));
     EXPECT_IN(r.out, "line 3\n");
-    result_free(&r);
+    cli_result_free(&r);
 }
 
 static void test_unreachable_and_usage(void **state)
@@ -377,30 +326,30 @@ static void test_unreachable_and_usage(void **state)
     EXPECT_IN(r.err, "rayc job: cannot reach the dashboard at http://127.0.0.1:1 (");
     EXPECT_IN(r.err, "): is the head running? Start one with `rayc start --head`, or pass "
                      "--address.\n");
-    result_free(&r);
+    cli_result_free(&r);
 
     /* Bad flags fail before any connection (exit 2). */
     r = run(0, "submit", "--address", "http://127.0.0.1:1", "--runtime-env-json", "{", "--", "x",
             NULL);
     expect_code(&r, 2);
     EXPECT_IN(r.err, "rayc job submit: --runtime-env-json is not valid JSON: ");
-    result_free(&r);
+    cli_result_free(&r);
     r = run(0, "submit", "--working-dir", "/nonexistent-dir-for-test", "--", "x", NULL);
     expect_code(&r, 2);
     EXPECT_IN(r.err, "--working-dir /nonexistent-dir-for-test: No such file or directory");
-    result_free(&r);
+    cli_result_free(&r);
     r = run(0, "submit", "--no-wait", NULL);
     expect_code(&r, 2);
     EXPECT_IN(r.err, "no entrypoint");
-    result_free(&r);
+    cli_result_free(&r);
     r = run(0, "frobnicate", NULL);
     expect_code(&r, 2);
     EXPECT_IN(r.err, "rayc job: unknown command 'frobnicate'");
-    result_free(&r);
+    cli_result_free(&r);
     r = run(0, "stop", "--help", NULL);
     expect_code(&r, 0);
     EXPECT_IN(r.out, "usage: rayc job stop [flags] ID");
-    result_free(&r);
+    cli_result_free(&r);
 }
 
 int main(void)

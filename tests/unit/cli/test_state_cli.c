@@ -24,6 +24,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "cli.h"
+#include "cli_harness.h"
 
 static int lfd = -1;
 static char addr[64];
@@ -31,6 +32,8 @@ static char addr[64];
 static int setup(void **state)
 {
     (void)state;
+    /* Every command gets its address from --address, never the environment. */
+    unsetenv("RAY_ADDRESS");
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof(sa);
@@ -54,18 +57,6 @@ typedef struct {
     char *out, *err;
     char request[1024]; /* the request line the server got, "" if none */
 } result_t;
-
-static char *slurp(FILE *f)
-{
-    rc_buf_t b = RC_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    rewind(f);
-    rc_buf_append_str(&b, "");
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) rc_buf_append(&b, chunk, n);
-    fclose(f);
-    return rc_buf_detach(&b, NULL);
-}
 
 /* Answers one request (if one comes within 10 s) with status and body. */
 static void serve(int status, const char *body, result_t *r)
@@ -110,35 +101,17 @@ static result_t run(int (*fn)(int, char **), int status, const char *body, ...)
 {
     result_t r;
     memset(&r, 0, sizeof(r));
-    char *args[32];
-    int argc = 0;
+    char *args[CLI_MAX_ARGS];
     va_list ap;
     va_start(ap, body);
-    for (char *a; argc < 31 && (a = va_arg(ap, char *)) != NULL;) args[argc++] = a;
+    int argc = cli_args(args, ap);
     va_end(ap);
-    args[argc] = NULL;
-    FILE *out = tmpfile(), *err = tmpfile();
-    assert_non_null(out);
-    assert_non_null(err);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        unsetenv("RAY_ADDRESS");
-        dup2(fileno(out), 1);
-        dup2(fileno(err), 2);
-        int code = fn(argc, args);
-        fflush(stdout);
-        fflush(stderr);
-        _exit(code);
-    }
+    cli_child_t c = cli_spawn(fn, argc, args);
     if (body) serve(status, body, &r);
-    int ws = 0;
-    waitpid(pid, &ws, 0);
-    r.code = WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
+    cli_result_t cr = cli_wait(&c);
+    r.code = cr.code;
+    r.out = cr.out;
+    r.err = cr.err;
     return r;
 }
 
