@@ -37,7 +37,7 @@ for p in "$bin/rayc" "$bin/rayc-head" "$bin/rayc-sim-nodes" "$bin/rayc-bench" "$
 done
 
 tmp=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. "$top/tools/bench/lib.sh"
 port=$(free_port)
 dport=$(free_port)
 url="http://127.0.0.1:$dport"

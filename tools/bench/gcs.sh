@@ -34,7 +34,7 @@ bin="$top/build/bin"
 command -v redis-benchmark >/dev/null || { echo "gcs.sh: redis-benchmark missing: tools/setup-deps.sh" >&2; exit 1; }
 
 tmp=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. "$top/tools/bench/lib.sh"
 rport=$(free_port)
 hport=$(free_port)
 cleanup() {

@@ -40,7 +40,7 @@ done
 command -v redis-cli >/dev/null || { echo "nodes.sh: redis-cli missing: tools/setup-deps.sh" >&2; exit 1; }
 
 tmp=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. "$top/tools/bench/lib.sh"
 port=$(free_port)
 simpid=""
 cleanup() {
