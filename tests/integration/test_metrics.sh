@@ -19,6 +19,10 @@ for t in "echo $N" cmd; do
   [ $rc -eq 0 ] || echo "$out"
 done
 
+# A node's available resources are what its last report said: wait for the
+# report sent after the last task released its CPU.
+t_wait_for 20 sh -c "curl -sf '$DASH_URL/metrics' |
+  grep -Eq '^rayc_node_resources_available\{[^}]*resource=\"CPU\"\} 2$'" || true
 M="$T_DIR/metrics.txt"
 h=$(curl -s -D - -o "$M" "$DASH_URL/metrics" | tr -d '\r')
 t_match "status" '^HTTP/1.1 200' "$h"
