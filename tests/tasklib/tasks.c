@@ -41,6 +41,17 @@ int add_u64(rayc_task_t *t)
     return rayc_task_return(t, out, 8);
 }
 
+/* Returns the length of its first argument as an 8-byte little-endian number
+ * (rayc-bench's tasks_with_1mib_args). */
+int arg_len(rayc_task_t *t)
+{
+    size_t len = 0;
+    if (rayc_task_nargs(t)) rayc_task_arg(t, 0, &len);
+    uint8_t out[8];
+    for (int b = 0; b < 8; b++) out[b] = (uint8_t)((uint64_t)len >> (8 * b));
+    return rayc_task_return(t, out, 8);
+}
+
 /* Fails with its first argument as the message. */
 int fail(rayc_task_t *t)
 {
