@@ -3,8 +3,16 @@
 # Idempotent; runs `apt-get update` once, and only when something must be installed.
 # Works as root on a fresh Debian bookworm with no stdin (CI); uses sudo otherwise.
 # Then installs the browser tests' npm packages (`npm ci` in tests/browser) if missing.
+#   --bench   also what tools/bench/run.sh needs: the peers (Dask, Celery) and gnuplot
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+bench=0
+for a in "$@"; do
+  case "$a" in
+    --bench) bench=1 ;;
+    *) echo "setup-deps: unknown argument $a (--bench or nothing)" >&2; exit 2 ;;
+  esac
+done
 
 PKGS=(
   # build
@@ -23,6 +31,9 @@ PKGS=(
 # The browser tests' npm packages (installed at the end) need Node.js and npm: the
 # machine's own when it has them, else Debian's.
 command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
+# Benchmarks: the peers run on Debian's python3 (/usr/bin/python3), Celery with a
+# Redis broker and result backend; gnuplot draws the chart.
+[ $bench -eq 0 ] || PKGS+=(python3-distributed python3-celery python3-redis gnuplot-nox)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -4,6 +4,7 @@
 # the same flags. Prints requests/s for each test and the ratio rayc/redis.
 #
 #   tools/bench/gcs.sh [-n REQUESTS] [-c CLIENTS] [-t TESTS] [--pipeline-too] [--rounds R] [--json FILE]
+#                      [--build DIR]
 #
 # Each round runs redis then rayc, alternating which goes first; the table shows
 # the median requests/s over the rounds (default 3).
@@ -16,6 +17,7 @@ tests="ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,lrange_100,mset"
 pipelines="1"
 json=""
 rounds=3
+build="$top/build"
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) n=$2; shift ;;
@@ -24,12 +26,13 @@ while [ $# -gt 0 ]; do
     --pipeline-too) pipelines="1 16" ;;
     --json) json=$2; shift ;;
     --rounds) rounds=$2; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --build) build=$2; shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "gcs.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
-bin="$top/build/bin"
+bin="$build/bin"
 [ -x "$bin/rayc" ] || { echo "gcs.sh: build first (cmake --build build)" >&2; exit 1; }
 command -v redis-benchmark >/dev/null || { echo "gcs.sh: redis-benchmark missing: tools/setup-deps.sh" >&2; exit 1; }
 
