@@ -135,14 +135,14 @@ def write_chart(out, peers, chart):
     if not chart:
         return
     with open(out / "ratios.dat", "w") as f:
-        f.write("label " + " ".join(PEER_NAMES[s] for s in peers) + "\n")
         for label, rs in chart:
             f.write('"' + label.replace('"', "'") + '" ' +
                     " ".join(f"{r:.4g}" if r else "NaN" for r in rs) + "\n")
     plots = ", ".join(
         f"'ratios.dat' using {i + 2}:xtic(1) title '{PEER_NAMES[s]}'"
         for i, s in enumerate(peers))
-    (out / "ratios.gp").write_text(f"""set terminal png size 1200,700
+    (out / "ratios.gp").write_text(f"""set terminal png size 1200,700 noenhanced
+set bmargin 12
 set output 'ratios.png'
 set title 'rayc: how many times better than each peer (same machine, same run)'
 set style data histogram
