@@ -26,7 +26,10 @@ done
 if [ "${CI:-}" = "true" ]; then fast=0; fi
 [ $label_given -eq 1 ] || ctest_args+=(-LE 'bench|soak')
 
-tools/setup-deps.sh
+# The bench label's smoke test runs the peers (Dask, Celery): install them only then.
+setup_args=()
+[ $label_given -eq 0 ] || [[ " ${ctest_args[*]} " != *bench* ]] || setup_args+=(--bench)
+tools/setup-deps.sh "${setup_args[@]}"
 jobs=$(nproc)
 status=0
 
