@@ -66,6 +66,12 @@ static int fail(rayc_client_t *c, const char *what)
     return 1;
 }
 
+static int sys_fail(const char *what)
+{
+    fprintf(stderr, "rayc-bench: %s: %s\n", what, strerror(errno));
+    return 1;
+}
+
 /* One figure, in the format of tools/bench/peers/common.py's emit(). */
 static void emit(const bench_t *b, const char *workload, long rep, const char *metric, double value,
                  const char *unit, const char *better, long n)
@@ -152,7 +158,7 @@ static int tasks_sync(const bench_t *b, rayc_client_t *c, long rep)
 {
     long n = b->sync_tasks;
     double *lat = calloc((size_t)n, sizeof(*lat));
-    if (!lat) return fail(NULL, "out of memory");
+    if (!lat) return sys_fail("latencies");
     for (long i = 0; i < n; i++) {
         double s = now_s();
         rayc_ref_t r;
@@ -177,14 +183,20 @@ static int tasks_sync(const bench_t *b, rayc_client_t *c, long rep)
     return 0;
 }
 
-/* One client process of multi_client_tasks_async: connects, says it is ready,
- * waits for the start (the go pipe closing), runs its share and writes the
- * time its last result arrived. */
+/* One client process of multi_client_tasks_async: connects, says whether it
+ * could ('r' or 'x': every child answers, so the parent never waits for one
+ * that gave up), waits for the start (the go pipe closing), runs its share
+ * and writes the time its last result arrived. */
 static int client_child(const bench_t *b, long n, int ready_fd, int go_fd, int done_fd)
 {
     rayc_client_t *c;
-    if (rayc_connect(b->address, NULL, &c) != RAYC_OK) return fail(NULL, "connect");
-    char x = 'r', g;
+    int ok = rayc_connect(b->address, NULL, &c) == RAYC_OK;
+    char x = ok ? 'r' : 'x', g;
+    if (!ok) {
+        fail(NULL, "connect");
+        if (write(ready_fd, &x, 1) != 1) return 1; /* the parent then reads EOF */
+        return 1;
+    }
     int rc = 1;
     double t = 0;
     if (write(ready_fd, &x, 1) != 1 || read(go_fd, &g, 1) != 0) goto out;
@@ -203,7 +215,7 @@ static int multi_client(const bench_t *b, long rep)
         fprintf(stderr, "rayc-bench: --tasks must be at least --clients\n");
         return 1;
     }
-    if (pipe(ready) || pipe(go) || pipe(done)) return fail(NULL, "pipe");
+    if (pipe(ready) || pipe(go) || pipe(done)) return sys_fail("pipe");
     fflush(stdout);
     pid_t *kids = calloc((size_t)nc, sizeof(*kids));
     long started = 0;
@@ -221,15 +233,15 @@ static int multi_client(const bench_t *b, long rep)
     close(ready[1]);
     close(go[0]);
     close(done[1]);
-    int rc = started == nc ? 0 : fail(NULL, "fork");
+    int rc = started == nc ? 0 : sys_fail("fork");
     char x;
-    for (long i = 0; i < started && rc == 0; i++)
-        if (read(ready[0], &x, 1) != 1) rc = fail(NULL, "a client could not connect");
+    for (long i = 0; i < started; i++)
+        if (read(ready[0], &x, 1) != 1 || x != 'r') rc = 1;
     double t0 = now_s(), last = t0, t;
     close(go[1]); /* everyone starts */
     for (long i = 0; i < started && rc == 0; i++) {
         if (read(done[0], &t, sizeof(t)) != (ssize_t)sizeof(t))
-            rc = fail(NULL, "a client failed");
+            rc = 1; /* the client said why on stderr */
         else if (t > last)
             last = t;
     }
@@ -252,7 +264,7 @@ static int tasks_with_args(const bench_t *b, rayc_client_t *c, long rep)
 {
     size_t len = (size_t)b->arg_bytes;
     uint8_t *arg = malloc(len ? len : 1);
-    if (!arg) return fail(NULL, "out of memory");
+    if (!arg) return sys_fail("argument");
     for (size_t i = 0; i < len; i++) arg[i] = (uint8_t)(i * 131 + 7);
     double t0 = now_s(), t1 = 0;
     int rc = submit_get(c, b->library, "arg_len", arg, len, b->arg_tasks, len, &t1);
@@ -326,7 +338,7 @@ static int queued(const bench_t *b, rayc_client_t *c, long rep)
     o.resources = "{\"bench_never_available\": 1}";
     long before = b->head_pid ? rss_kib(b->head_pid) : -1;
     rayc_ref_t *refs = calloc((size_t)n, sizeof(*refs));
-    if (!refs) return fail(NULL, "out of memory");
+    if (!refs) return sys_fail("refs");
     double t0 = now_s();
     for (long i = 0; i < n; i++)
         if (rayc_submit(c, b->library, "noop", NULL, 0, &o, &refs[i])) {
