@@ -47,8 +47,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Keep the source tree clean: no __pycache__ beside these files, from us,
+# the worker or the client processes (which inherit the environment).
+sys.dont_write_bytecode = True
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 sys.path.insert(0, HERE)
 import common  # noqa: E402
 
@@ -66,6 +71,14 @@ SUBMIT = os.environ.get("RC_CELERY_SUBMIT", "producer")
 
 class BenchError(Exception):
     """A cluster that would not start or a result that is wrong: exit 1."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so it unwinds like ^C does."""
+
+
+def on_sigterm(signum, frame):
+    raise Terminated()
 
 
 def stop_group(proc, name):
@@ -95,13 +108,10 @@ def stop_group(proc, name):
 
 
 def die_with_parent(sig):
-    """A preexec_fn: the child gets sig when we die, even by SIGKILL, so not
-    even a killed driver leaves redis or a worker behind."""
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def preexec():
-        libc.prctl(PR_SET_PDEATHSIG, sig)
-    return preexec
+    """Have the kernel send this process sig when its parent dies, even by
+    SIGKILL, so not even a killed driver leaves redis, the worker or a
+    client behind."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig))
 
 
 def tail(path, lines=20):
@@ -135,7 +145,7 @@ class Cluster:
              "--save", "", "--appendonly", "no", "--dir", self.tmp,
              "--logfile", redis_log, "--daemonize", "no"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=die_with_parent(signal.SIGKILL))
+            start_new_session=True, preexec_fn=lambda: die_with_parent(signal.SIGKILL))
         self.redis = redis.Redis(host="127.0.0.1", port=port, db=0, socket_timeout=WAIT_MAX_S,
                                  socket_connect_timeout=5)
         deadline = time.monotonic() + START_MAX_S
@@ -172,7 +182,7 @@ class Cluster:
                  "--without-gossip", "--without-mingle", "--without-heartbeat",
                  "--loglevel", "WARNING", "--hostname", f"bench{port}@%h"],
                 cwd=HERE, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                start_new_session=True, preexec_fn=die_with_parent(signal.SIGTERM))
+                start_new_session=True, preexec_fn=lambda: die_with_parent(signal.SIGTERM))
         import celery_tasks
 
         self.app = celery_tasks.app
@@ -186,8 +196,8 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise BenchError(f"celery worker not answering ping after {START_MAX_S:.0f} s:\n"
                                  + tail(worker_log))
-        # Warm up: every pool process imports and runs a task once, and the
-        # client's producer and result consumer connect, before any clock runs.
+        # Warm up before any clock runs: the pool processes run their first
+        # tasks, the client's producer and result consumer connect.
         warm = [celery_tasks.noop.delay() for _ in range(4 * self.slots)]
         self.app.ResultSet(warm).get(timeout=START_MAX_S)
         common.log(f"celery_bench: worker pid {self.worker_proc.pid} ready "
@@ -200,10 +210,14 @@ class Cluster:
             # at interpreter exit, after redis, and each would try to
             # reconnect to unsubscribe (for tens of seconds).
             gc.collect()
+            consumer = self.app.backend.result_consumer
             try:
-                self.app.backend.result_consumer.stop()
+                consumer.stop()
             except Exception:  # already broken: we are tearing down anyway
                 pass
+            # Any result still alive then (e.g. held by a traceback) would
+            # unsubscribe when freed; with no pub/sub it skips that.
+            consumer._pubsub = None
         stop_group(self.worker_proc, "celery worker")
         stop_group(self.redis_proc, "redis-server")
         if self.redis is not None:
@@ -268,6 +282,7 @@ def w_sync(cluster, args, rep):
 def client_proc(n, barrier, out):
     """One multi_client_tasks_async client: its own process and connections."""
     try:
+        die_with_parent(signal.SIGKILL)
         import celery_tasks
 
         # Connect (producer, result consumer) before the barrier.
@@ -405,7 +420,7 @@ def main():
     args = common.parse_args(SYSTEM)
     # A SIGTERM (e.g. from run.sh) unwinds like ^C, so the finally below
     # still stops the worker and redis.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    signal.signal(signal.SIGTERM, on_sigterm)
     cluster = Cluster(args.slots)
     t_all = time.monotonic()
     try:
@@ -421,7 +436,19 @@ def main():
     except KeyboardInterrupt:
         common.log("celery_bench: interrupted")
         return 130
+    except Terminated:
+        common.log("celery_bench: terminated")
+        return 143
+    except Exception:
+        # Print it here, not after the finally: the traceback would keep the
+        # workload's results alive past the cluster's stop.
+        traceback.print_exc()
+        return 1
     finally:
+        # Stopping is bounded (STOP_GRACE_S per process); a second ^C or
+        # SIGTERM must not cut it short and leave processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         cluster.stop()
         common.log(f"celery_bench: done in {time.monotonic() - t_all:.1f} s")
     return 0
