@@ -6,24 +6,27 @@ Starts a private redis-server on a free loopback port and ONE celery worker
 file, runs the requested workloads, prints one JSON line per figure
 (common.emit) and stops both, removing its temp dir, also on error or ^C.
 
-Choices, to give Celery its best idiomatic shot (figures in the report of
-the run that picked them; each can be re-measured through the RC_CELERY_*
-variables below):
+Choices, to give Celery its best idiomatic shot. Each was measured on this
+2-core box against its alternatives (5000 no-op tasks, 500 round trips,
+1000 64 KiB-argument tasks, 2 repetitions, 3 runs each, machine otherwise
+idle); the RC_CELERY_* variables below re-run those measurements:
 - Worker flags --without-gossip --without-mingle --without-heartbeat: a
   single worker needs no cluster events; they only add broker traffic.
-- Pool prefork (the default): as many worker processes as rayc has executor
-  slots. The threads pool was measured too (RC_CELERY_POOL=threads).
-- --prefetch-multiplier: RC_CELERY_PREFETCH, default below, measured
-  against 1, 4 (Celery's default), 16 and 64. Celery's docs advise a high
-  value for many short tasks; every task here is short.
+- Pool prefork (Celery's default): as many worker processes as rayc has
+  executor slots. RC_CELERY_POOL=threads was no faster at prefetch 16 or 64
+  and stalled badly at 4 (66-115 tasks/s on single_client_tasks_async).
+- --prefetch-multiplier 4 (Celery's default, RC_CELERY_PREFETCH): 1, 16
+  and 64 (Celery's docs advise high values for short tasks) were all within
+  the run-to-run noise (about +-15 %) of 4.
 - Serializer pickle (RC_CELERY_BENCH_SERIALIZER): json, Celery's default,
-  cannot carry the bytes argument of tasks_with_1mib_args; pickle and
-  msgpack can, and were measured. A user passing bytes picks one of them.
+  cannot carry the bytes argument of tasks_with_1mib_args; msgpack can
+  too; json, msgpack and pickle were within the noise on the no-op
+  workloads, pickle was no slower on the 64 KiB arguments.
 - Submitting: apply_async in a loop with one producer acquired for the
-  whole loop (app.producer_or_acquire(), as group.apply_async does
-  internally) rather than a pool acquire per call; getting: one
-  ResultSet.get(), which waits on the redis backend's pub/sub natively.
-  RC_CELERY_SUBMIT=loop|producer|group measures the alternatives.
+  whole loop (app.producer_or_acquire()); getting: one ResultSet.get(),
+  which waits on the redis backend's pub/sub natively. A plain delay()
+  loop (RC_CELERY_SUBMIT=loop) measured the same; group(...).apply_async()
+  (RC_CELERY_SUBMIT=group) 10-25 % slower.
 - Results stay on (they are what the workloads get); result_expires=600 s.
 - fanout_fanin is Celery's canvas: chain(fan_root.s(), chord(group(
   fan_add.s(i) for i), fan_sum.s())). The chain passes the root's result to
@@ -34,7 +37,10 @@ variables below):
   "accepted" is LLEN of that redis list reaching the count. Redis holds the
   broker AND the result backend, so its RSS growth also includes the
   per-task pub/sub subscription the client's result consumer makes at
-  submit (that is what a queued Celery task with a result costs).
+  submit (that is what a queued Celery task with a result costs). Both RSS
+  readings follow MEMORY PURGE, so pages the earlier workloads freed but
+  jemalloc still held do not skew the difference (it even came out
+  negative without).
 """
 import ctypes
 import gc
