@@ -49,13 +49,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-"$bin/rayc" start --head --port "$port" --ray-client-server-port 0 --dashboard-port "$dport" \
-  --bind-host 127.0.0.1 --temp-dir "$tmp" >/dev/null
-for i in 1 2; do
-  "$bin/rayc" start --address "127.0.0.1:$port" --temp-dir "$tmp" --node-ip-address 127.0.0.1 \
-    --num-cpus 2 >/dev/null
-done
+start_cluster "$bin" "$tmp" "$port" 2 2 --dashboard-port "$dport"
 echo "dashboard.sh: running $tasks tasks" >&2
 "$bin/rayc-bench" --library "$lib" --address "127.0.0.1:$port" --tasks "$tasks" \
   single_client_tasks_async >"$tmp/bench.out"

@@ -48,8 +48,7 @@ cleanup() {
 trap cleanup EXIT
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" >/dev/null 2>&1 &
 rpid=$!
-"$bin/rayc" start --head --include-dashboard=false --port "$hport" --ray-client-server-port 0 --bind-host 127.0.0.1 \
-  --temp-dir "$tmp" >/dev/null
+start_cluster "$bin" "$tmp" "$hport" 0 0 --include-dashboard=false
 for i in $(seq 100); do redis-cli -p "$rport" PING >/dev/null 2>&1 && break; sleep 0.05; done
 
 run() { # port pipeline -> "TEST rps" lines

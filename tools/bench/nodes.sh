@@ -51,10 +51,8 @@ cleanup() {
 trap cleanup EXIT
 
 # The head needs a descriptor per node too.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-"$bin/rayc" start --head --include-dashboard=false --port "$port" --ray-client-server-port 0 --bind-host 127.0.0.1 \
-  --temp-dir "$tmp" >/dev/null
-hpid=$(cat "$tmp"/pids/rayc-head*.pid 2>/dev/null | head -1)
+start_cluster "$bin" "$tmp" "$port" 0 0 --include-dashboard=false
+hpid=$(head_pid "$tmp")
 [ -n "$hpid" ] && [ -d "/proc/$hpid" ] || { echo "nodes.sh: cannot find the head's pid under $tmp/pids" >&2; exit 1; }
 
 tck=$(getconf CLK_TCK)

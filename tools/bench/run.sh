@@ -90,15 +90,9 @@ say() { echo "run.sh: $*" >&2; }
 if [ -n "$task_workloads" ]; then
   say "rayc: a head and 2 workers ($slots executor slots) on loopback"
   port=$(free_port)
-  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-  "$bin/rayc" start --head --port "$port" --ray-client-server-port 0 --include-dashboard=false \
-    --bind-host 127.0.0.1 --temp-dir "$tmp" >/dev/null
-  for i in 1 2; do
-    "$bin/rayc" start --address "127.0.0.1:$port" --temp-dir "$tmp" --node-ip-address 127.0.0.1 \
-      --num-cpus "$cores" >/dev/null
-  done
-  head_pid=$(ls "$tmp/pids" | sed -n 's/^rayc-head-\([0-9]*\)\.pid$/\1/p')
-  "$bin/rayc-bench" --library "$lib" --address "127.0.0.1:$port" --head-pid "${head_pid:-0}" \
+  start_cluster "$bin" "$tmp" "$port" 2 "$cores" --include-dashboard=false
+  hpid=$(head_pid "$tmp")
+  "$bin/rayc-bench" --library "$lib" --address "127.0.0.1:$port" --head-pid "${hpid:-0}" \
     --clients 4 --repeat "$repeat" "${sizes[@]}" --json $task_workloads >>"$lines"
   "$bin/rayc" stop --temp-dir "$tmp" >/dev/null
   for p in ${peers//,/ }; do
