@@ -2,7 +2,8 @@
 # Installs, with apt-get, only the Debian packages rayc needs that are missing.
 # Idempotent; runs `apt-get update` once, and only when something must be installed.
 # Works as root on a fresh Debian bookworm with no stdin (CI); uses sudo otherwise.
-# Then installs the browser tests' npm packages (`npm ci` in tests/browser) if missing.
+# Then installs the npm packages of the browser and chart tests (`npm ci` in
+# tests/browser and tests/chart) if missing.
 #   --bench   also what tools/bench/run.sh needs: the peers (Dask, Celery) and gnuplot
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,13 @@ PKGS=(
   # dashboard tests: promtool checks /metrics; Chromium runs the web UI (driven by
   # npm's playwright-core, see tests/browser/)
   prometheus chromium
+  # Kubernetes tests (charts/ray, tools/operator): no helm binary exists here, so
+  # tools/chart-render (Go: text/template + sprig, values.schema.json checked with
+  # gojsonschema, toYaml through sigs.k8s.io/yaml, as Helm does) renders the chart;
+  # yamllint lints it; python3-yaml reads it; openssl makes the fake API server's
+  # certificate. npm's kubernetes-models validates the objects (tests/chart/).
+  golang-go golang-github-masterminds-sprig-dev golang-github-xeipuuv-gojsonschema-dev
+  golang-k8s-sigs-yaml-dev yamllint python3-yaml openssl
 )
 # The browser tests' npm packages (installed at the end) need Node.js and npm: the
 # machine's own when it has them, else Debian's.
@@ -67,9 +75,14 @@ else
   fi
 fi
 
-# Browser tests (tests/browser): npm's playwright-core, exactly as package-lock.json
-# pins it, drives Debian's Chromium.
-if [ ! -d "$top/tests/browser/node_modules/playwright-core" ]; then
-  echo "setup-deps: npm ci in tests/browser"
-  (cd "$top/tests/browser" && npm ci --no-audit --no-fund </dev/null)
-fi
+# npm packages, exactly as each package-lock.json pins them: in tests/browser,
+# playwright-core drives Debian's Chromium; in tests/chart, kubernetes-models
+# validates the rendered chart's objects against the Kubernetes schemas.
+for d in browser:playwright-core chart:kubernetes-models; do
+  dir="$top/tests/${d%%:*}"
+  [ -f "$dir/package-lock.json" ] || continue
+  if [ ! -d "$dir/node_modules/${d#*:}" ]; then
+    echo "setup-deps: npm ci in tests/${d%%:*}"
+    (cd "$dir" && npm ci --no-audit --no-fund </dev/null)
+  fi
+done
