@@ -72,6 +72,8 @@ rc_err_t rc_head_dashboard_start(rc_head_t *h, char *err, size_t errcap)
     /* The APIs work without the UI: a missing directory is only a warning. */
     if (rc_static_new(web, &h->web, werr, sizeof werr) != RC_OK)
         rc_log_warn("dashboard", "no web UI: %s", werr);
+    else
+        rc_log_info("dashboard", "web UI served from %s", web);
     rc_http_opts_t ho;
     rc_http_opts_default(&ho);
     ho.host = h->opts.dashboard_host ? h->opts.dashboard_host : "127.0.0.1";
