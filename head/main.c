@@ -28,7 +28,36 @@ typedef struct {
     int64_t port, client_port, max_clients, dashboard_port;
     const char *password, *storage, *temp_dir, *node_ip, *bind_host, *cluster_name;
     const char *dashboard_host, *job_storage, *dashboard_web_dir;
+    /* Ray's node flags, which a chart's head.rayStartParams often carries
+     * (num-cpus: "0" keeps Ray's head free of tasks): accepted, and ignored with a
+     * log line, because rayc's head is never a worker node. */
+    const char *node_flags[7]; /* as node_flags[] below */
 } opts_t;
+
+#define NODE_TASKS                                                                                 \
+    "the head runs no tasks (as Ray's head with num-cpus 0); give node resources to `rayc start "  \
+    "--address=…` workers"
+static const struct {
+    const char *name, *why;
+} node_flags[] = {
+    {"num-cpus", NODE_TASKS},
+    {"num-gpus", NODE_TASKS},
+    {"memory", NODE_TASKS},
+    {"object-store-memory", NODE_TASKS},
+    {"resources", NODE_TASKS},
+    {"labels", NODE_TASKS},
+    {"metrics-export-port", "/metrics is served on the dashboard port"},
+};
+#define NNODE_FLAGS (sizeof(node_flags) / sizeof(node_flags[0]))
+
+/* One log line per node flag given: what was ignored and why. */
+static void log_ignored_node_flags(const opts_t *o)
+{
+    for (size_t i = 0; i < NNODE_FLAGS; i++)
+        if (o->node_flags[i])
+            rc_log_info("head", "--%s=%s ignored: %s", node_flags[i].name, o->node_flags[i],
+                        node_flags[i].why);
+}
 
 /* How the dashboard is reached from elsewhere: a wildcard bind by this node's IP. */
 static void dashboard_url(const opts_t *o, const char *ip, int dport, char *out, size_t cap)
@@ -112,6 +141,20 @@ int main(int argc, char **argv)
         {"storage", RC_FLAG_STRING, &o.job_storage,
          "shared directory for job records and logs (default <temp-dir>/storage)", "DIR", 0, 0,
          NULL},
+        {node_flags[0].name, RC_FLAG_STRING, &o.node_flags[0],
+         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
+        {node_flags[1].name, RC_FLAG_STRING, &o.node_flags[1],
+         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
+        {node_flags[2].name, RC_FLAG_STRING, &o.node_flags[2],
+         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
+        {node_flags[3].name, RC_FLAG_STRING, &o.node_flags[3],
+         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
+        {node_flags[4].name, RC_FLAG_STRING, &o.node_flags[4],
+         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
+        {node_flags[5].name, RC_FLAG_STRING, &o.node_flags[5],
+         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
+        {node_flags[6].name, RC_FLAG_STRING, &o.node_flags[6],
+         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
     };
     const size_t nflags = sizeof(flags) / sizeof(flags[0]);
     char err[1024];
@@ -202,6 +245,7 @@ int main(int argc, char **argv)
                     o.temp_dir);
     rc_log_info("head", "started pid=%d port=%d ip=%s log=%s", (int)getpid(), rc_head_port(h), ip,
                 logpath);
+    log_ignored_node_flags(&o);
     if (daemon.fd >= 0) {
         char ok[32];
         snprintf(ok, sizeof(ok), "%d %d", rc_head_port(h), rc_head_dashboard_port(h));

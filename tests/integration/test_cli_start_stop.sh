@@ -32,9 +32,11 @@ t_check "head gone" "0" "$(t_alive "$pid" && echo 1 || echo 0)"
 t_check "pid file removed" "0" "$(ls "$T_DIR"/pids/ | wc -l)"
 t_match "stop with nothing running" "Did not find any active rayc processes" "$("$RAYC" stop --temp-dir "$T_DIR")"
 
-# --block: stays in the foreground; SIGTERM ends it cleanly (exit 0)
+# --block: stays in the foreground; SIGTERM ends it cleanly (exit 0). Written
+# as a chart's head.rayStartParams renders it (--KEY=VALUE), with Ray's node
+# flags that the head accepts and ignores.
 port=$(t_free_port)
-"$RAYC" start --head --block --include-dashboard=false --port "$port" --ray-client-server-port 0 --temp-dir "$T_DIR" \
+"$RAYC" start --head --block=true --num-cpus=0 --object-store-memory=1g --include-dashboard=false --port "$port" --ray-client-server-port 0 --temp-dir "$T_DIR" \
   --bind-host 127.0.0.1 >"$T_DIR/block.out" 2>&1 &
 bpid=$!
 T_PIDS+=($bpid)
@@ -44,4 +46,6 @@ kill -TERM $bpid
 wait $bpid && rc=0 || rc=$?
 t_check "SIGTERM exit code" "0" "$rc"
 t_match "blocking head printed the address" "rayc start --address=" "$(cat "$T_DIR/block.out")"
+t_match "Ray's node flags are ignored, with the reason" "--num-cpus=0 ignored: the head runs no tasks" \
+  "$(cat "$T_DIR"/logs/rayc-head.log)"
 t_done
