@@ -1,0 +1,1 @@
+{{- define "dup.who" }}a{{ end -}}
