@@ -60,6 +60,21 @@ void rc_node_clear(rc_node_t *n)
     n->dnext = dnext;
 }
 
+int rc_node_is_idle(const rc_node_t *n)
+{
+    if (!rc_res_eq(&n->available, &n->total)) return 0;
+    for (size_t i = 0; i < n->workers.n; i++)
+        if (n->workers.v[i].busy) return 0;
+    return 1;
+}
+
+int64_t rc_node_idle_ms(const rc_node_t *n)
+{
+    if (n->state == RC_NODE_DEAD || n->idle_since_ms <= 0) return 0;
+    int64_t d = n->last_report_ms - n->idle_since_ms;
+    return d > 0 ? d : 0;
+}
+
 size_t rc_node_nworkers(const rc_node_t *n)
 {
     return n->workers.n;

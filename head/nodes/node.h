@@ -64,6 +64,10 @@ typedef struct rc_node {
     int64_t start_time_ms;
     int64_t end_time_ms; /* when it became DEAD, 0 before */
     int64_t last_report_ms;
+    /* Wall time of the first report (or registration) that found the node idle —
+     * every available amount equal to its total and no busy worker —, 0 while
+     * busy. Ray's autoscaler scales down by the same notion (rc_node_idle_ms). */
+    int64_t idle_since_ms;
     rc_node_state_t state;
     rc_node_workers_t workers; /* see the header comment */
 
@@ -84,6 +88,13 @@ void rc_node_init(rc_node_t *n);
 void rc_node_clear(rc_node_t *n);
 /* Replaces *dst_str with a copy of s (NULL means ""). */
 void rc_node_set_str(char **dst_str, const char *s);
+
+/* How long the node has been idle by its reports (last_report_ms minus
+ * idle_since_ms); 0 while busy, before its first idle report and once DEAD. */
+int64_t rc_node_idle_ms(const rc_node_t *n);
+/* 1 when the node's last report shows it idle: available equal to total and
+ * no busy worker. */
+int rc_node_is_idle(const rc_node_t *n);
 
 /* Workers of the node's last applied report (rows of `ray list workers`). */
 size_t rc_node_nworkers(const rc_node_t *n);

@@ -46,6 +46,7 @@ void rc_node_to_json(const rc_node_t *n, rc_jw_t *w)
     key_str(w, "version", n->version);
     key_int(w, "pid", n->pid);
     key_int(w, "last_report_ms", n->last_report_ms);
+    key_int(w, "idle_duration_ms", rc_node_idle_ms(n));
     rc_jw_obj_end(w);
 }
 

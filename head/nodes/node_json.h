@@ -16,7 +16,7 @@
 /* One node as an object: {"node_id", "node_ip", "hostname", "group", "state",
  * "is_head_node", "labels", "resources_total", "resources_available",
  * "start_time_ms", "end_time_ms", "death_reason", "object_port", "version",
- * "pid", "last_report_ms"}. */
+ * "pid", "last_report_ms", "idle_duration_ms" (rc_node_idle_ms)}. */
 void rc_node_to_json(const rc_node_t *n, rc_jw_t *w);
 /* Worker i (< rc_node_nworkers(n)) of node n as a row of Ray's `ray list
  * workers`: {"worker_id" (hex), "is_alive" (false once the node is DEAD),

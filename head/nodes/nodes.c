@@ -310,6 +310,16 @@ static void make_dead(rc_node_table_t *t, rc_node_t *n, const char *reason, uint
 
 /* ---- operations ----------------------------------------------------------------------- */
 
+/* Starts the idle clock at the first report that finds n idle, stops it at the
+ * first that does not (node.h, idle_since_ms). */
+static void track_idle(rc_node_t *n, int64_t now_ms)
+{
+    if (!rc_node_is_idle(n))
+        n->idle_since_ms = 0;
+    else if (n->idle_since_ms == 0)
+        n->idle_since_ms = now_ms;
+}
+
 /* Moves the fields of src (a decoded record) into dst, keeping dst's links and
  * its workers (the same agent process lists them again in its next report). */
 static void take_fields(rc_node_t *dst, rc_node_t *src)
@@ -345,6 +355,8 @@ rc_err_t rc_node_table_register(rc_node_table_t *t, const void *pb, size_t len, 
     const char *event;
     if (n) {
         rc_node_state_t old = n->state;
+        /* A re-registration of a node that stayed idle keeps its idle clock. */
+        rec.idle_since_ms = old != RC_NODE_DEAD ? n->idle_since_ms : 0;
         /* A lost connection does not cancel a drain: keep DRAINING and its reason. */
         rc_node_state_t s = old == RC_NODE_DRAINING ? RC_NODE_DRAINING : RC_NODE_ALIVE;
         if (s == RC_NODE_DRAINING) rc_node_set_str(&rec.death_reason, n->death_reason);
@@ -362,6 +374,7 @@ rc_err_t rc_node_table_register(rc_node_table_t *t, const void *pb, size_t len, 
         t->nalive++;
         event = "NODE_ADDED";
     }
+    track_idle(n, (int64_t)now_ms);
     t->stats.registrations++;
     changed(t, n, event, now_ms);
     return RC_OK;
@@ -393,6 +406,7 @@ rc_err_t rc_node_table_report(rc_node_table_t *t, const void *pb, size_t len, ui
         /* Copied, not swapped: each node keeps an array of its own size, so
          * nodes with different executor counts never make each other grow. */
         rc_node_workers_copy(&n->workers, &t->wscratch);
+        track_idle(n, (int64_t)now_ms);
         if (r.nworkers > RC_NODE_MAX_WORKERS && !n->workers_warned) {
             char hex[RC_ID_HEX_LEN + 1];
             rc_id_to_hex(&n->id, hex);

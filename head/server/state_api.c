@@ -12,11 +12,25 @@
 #include "state.h"
 
 static const rc_state_col_t node_cols[] = {
-    {"node_id", 0},        {"node_ip", 0},     {"is_head_node", 0},    {"state", 0},
-    {"state_message", 0},  {"node_name", 0},   {"resources_total", 0}, {"labels", 0},
-    {"start_time_ms", 0},  {"end_time_ms", 0}, {"group", 0},           {"resources_available", 0},
-    {"hostname", 1},       {"pid", 1},         {"version", 1},         {"object_port", 1},
-    {"last_report_ms", 1}, {NULL, 0},
+    {"node_id", 0},
+    {"node_ip", 0},
+    {"is_head_node", 0},
+    {"state", 0},
+    {"state_message", 0},
+    {"node_name", 0},
+    {"resources_total", 0},
+    {"labels", 0},
+    {"start_time_ms", 0},
+    {"end_time_ms", 0},
+    {"group", 0},
+    {"resources_available", 0},
+    {"hostname", 1},
+    {"pid", 1},
+    {"version", 1},
+    {"object_port", 1},
+    {"last_report_ms", 1},
+    {"idle_duration_ms", 1},
+    {NULL, 0},
 };
 
 static const rc_state_col_t job_cols[] = {
@@ -102,6 +116,8 @@ static void node_row(const rc_node_t *n, rc_jw_t *w, int detail)
         rc_jw_key(w, "object_port");
         rc_jw_uint(w, n->object_port);
         key_ms(w, "last_report_ms", n->last_report_ms);
+        rc_jw_key(w, "idle_duration_ms");
+        rc_jw_int(w, rc_node_idle_ms(n));
     }
     rc_jw_obj_end(w);
 }

@@ -17,7 +17,7 @@
 
 /* The raw values the flag parser fills in; strings point into argv. */
 typedef struct {
-    const char *address, *password, *resources, *labels, *group, *node_ip, *temp_dir;
+    const char *address, *password, *resources, *labels, *group, *node_ip, *temp_dir, *node_name;
     const char *dashboard_host;
     int64_t num_cpus, num_gpus, memory, object_store_memory, dashboard_port, metrics_port;
     int64_t num_executors;
@@ -25,7 +25,7 @@ typedef struct {
     int seen_cpus, seen_memory, seen_object_store;
 } raw_t;
 
-#define NFLAGS 16
+#define NFLAGS 17
 
 /* One table for parsing and for --help, so they never disagree. */
 static void flag_table(raw_t *r, rc_flag_t out[NFLAGS])
@@ -55,6 +55,10 @@ static void flag_table(raw_t *r, rc_flag_t out[NFLAGS])
         {"node-ip-address", RC_FLAG_STRING, &r->node_ip,
          "address other nodes reach this one at (default: first non-loopback IPv4)", "IP", 0, 0,
          NULL},
+        {"node-name", RC_FLAG_STRING, &r->node_name,
+         "the name this node registers as (its hostname in listings; default: the host "
+         "name); the Helm chart passes the pod name",
+         "NAME", 0, 0, NULL},
         {"temp-dir", RC_FLAG_STRING, &r->temp_dir,
          "directory for logs and pid files (default: /tmp/ray)", "DIR", 0, 0, NULL},
         {"block", RC_FLAG_BOOL, &r->block, "stay in the foreground", NULL, 0, 0, NULL},
@@ -536,8 +540,25 @@ rc_err_t rc_agent_config_from_flags(int argc, char **argv, const rc_agent_host_t
     } else {
         snprintf(cfg->node_ip, sizeof(cfg->node_ip), "%s", host->ip[0] ? host->ip : "127.0.0.1");
     }
-    snprintf(cfg->hostname, sizeof(cfg->hostname), "%s",
-             host->hostname[0] ? host->hostname : "localhost");
+    if (r.node_name) {
+        /* The head keeps at most RC_NODE_STR_MAX (255) bytes of it and the
+         * operator matches it against pod names (at most 253). */
+        size_t len = strlen(r.node_name), i;
+        for (i = 0; i < len && (unsigned char)r.node_name[i] > 0x20 && r.node_name[i] != 0x7f;
+             i++) {
+        }
+        if (len == 0 || len > RC_AGENT_NODE_NAME_MAX || i < len) {
+            snprintf(err, errcap,
+                     "--node-name '%.64s' is invalid: use 1-%d printable characters without "
+                     "spaces (e.g. the pod name)",
+                     r.node_name, RC_AGENT_NODE_NAME_MAX);
+            goto fail;
+        }
+        snprintf(cfg->hostname, sizeof(cfg->hostname), "%s", r.node_name);
+    } else {
+        snprintf(cfg->hostname, sizeof(cfg->hostname), "%s",
+                 host->hostname[0] ? host->hostname : "localhost");
+    }
 
     const char *temp_dir = r.temp_dir ? r.temp_dir : "/tmp/ray";
     if (!*temp_dir || strlen(temp_dir) > 3000) {

@@ -15,6 +15,7 @@
  *   --object-store-memory  30% of the available memory, at most 200 GB
  *   --group                "default"
  *   --node-ip-address      the first non-loopback IPv4 address
+ *   --node-name            the host name (gethostname); registered as the node's hostname
  *   --temp-dir             /tmp/ray
  * --resources must not name CPU, GPU, memory or object_store_memory (use the
  * dedicated flags, as Ray says). --labels is a JSON object of string values;
@@ -36,6 +37,7 @@
 #define RC_AGENT_LABEL_PREFIX_MAX 253
 #define RC_AGENT_LABEL_VALUE_MAX  63
 #define RC_AGENT_MAX_LABELS       64
+#define RC_AGENT_NODE_NAME_MAX    253 /* a Kubernetes pod name's limit */
 
 /* Ray's defaults: object store 30% of the available memory, capped at 200 GB. */
 #define RC_AGENT_OBJECT_STORE_SHARE   0.3
@@ -66,8 +68,8 @@ typedef struct {
     size_t nlabels;
     char group[RC_AGENT_GROUP_MAX + 1];
     char node_ip[64];
-    char hostname[256];
-    char *temp_dir; /* owned */
+    char hostname[256]; /* --node-name, else the host name: what the node registers as */
+    char *temp_dir;     /* owned */
     int block;
     int64_t num_executors;         /* --num-executors; 0: one per whole CPU (at least 1) */
     uint64_t reconnect_timeout_ms; /* give up after losing the head this long */

@@ -438,12 +438,12 @@ static void test_list_json(void **state)
     assert_int_equal(rc_json_type(arr), RC_JSON_ARRAY);
     assert_int_equal(rc_json_len(arr), 3);
     const rc_json_t *n = rc_json_at(arr, 1);
-    static const char *const keys[] = {"node_id",       "node_ip",         "hostname",
-                                       "group",         "state",           "is_head_node",
-                                       "labels",        "resources_total", "resources_available",
-                                       "start_time_ms", "end_time_ms",     "death_reason",
-                                       "object_port",   "version",         "pid",
-                                       "last_report_ms"};
+    static const char *const keys[] = {"node_id",        "node_ip",         "hostname",
+                                       "group",          "state",           "is_head_node",
+                                       "labels",         "resources_total", "resources_available",
+                                       "start_time_ms",  "end_time_ms",     "death_reason",
+                                       "object_port",    "version",         "pid",
+                                       "last_report_ms", "idle_duration_ms"};
     assert_int_equal(rc_json_len(n), sizeof(keys) / sizeof(keys[0]));
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
         assert_non_null(rc_json_get(n, keys[k]));

@@ -1,6 +1,6 @@
 /* test_config.c — the agent's flags, defaults and validation (worker/agent/config.h):
  * meminfo and cgroup parsing, Ray's memory split, --resources and --labels
- * errors, and whole flag sets with a fake host. */
+ * errors, --node-name, and whole flag sets with a fake host. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -257,6 +257,18 @@ static void test_all_flags(void **state)
     assert_string_equal(c.node_ip, "10.0.0.9");
     assert_string_equal(c.temp_dir, "/tmp/x");
     assert_int_equal(c.block, 1);
+    assert_string_equal(c.hostname, "node-a"); /* no --node-name: the host name */
+    rc_agent_config_free(&c);
+
+    /* --node-name: what the node registers as (the chart passes the pod name). */
+    assert_int_equal(parse(&h, &c, err, sizeof(err), "--address=h",
+                           "--node-name=ray-cluster-ray-worker-workergroup-7d9f-x2kq", NULL),
+                     RC_OK);
+    assert_string_equal(c.hostname, "ray-cluster-ray-worker-workergroup-7d9f-x2kq");
+    rc_agent_config_free(&c);
+    assert_int_equal(parse(&h, &c, err, sizeof(err), "--address=h", "--node_name", "n1", NULL),
+                     RC_OK);
+    assert_string_equal(c.hostname, "n1");
     rc_agent_config_free(&c);
 
     /* --memory alone keeps the object store default (30% of available). */
@@ -306,6 +318,15 @@ static void test_flag_errors(void **state)
     flags_bad(&h, "--group", "--address=h", "--group=bad name", NULL);
     flags_bad(&h, "--node-ip-address", "--address=h", "--node-ip-address=a b", NULL);
     flags_bad(&h, "unexpected argument", "--address=h", "extra", NULL);
+    flags_bad(&h, "--node-name '' is invalid", "--address=h", "--node-name=", NULL);
+    flags_bad(&h, "--node-name 'a b' is invalid", "--address=h", "--node-name=a b", NULL);
+    flags_bad(&h, "--node-name", "--address=h", "--node-name=a\nb", NULL);
+    char long_name[300];
+    memset(long_name, 'n', 254);
+    long_name[254] = '\0';
+    char long_flag[320];
+    snprintf(long_flag, sizeof(long_flag), "--node-name=%s", long_name);
+    flags_bad(&h, "1-253 printable", "--address=h", long_flag, NULL);
     flags_bad(&h, "no resources", "--address=h", "--num-cpus=0", "--memory=0",
               "--object-store-memory=0", NULL);
     h.reconnect_timeout = "soon";
