@@ -78,6 +78,14 @@ static void observe_latency(rc_task_latency_t *h, uint64_t ms)
     h->sum_ms += ms;
 }
 
+/* The class's running time, a moving average (weight 1/8) of its tasks'. */
+static void observe_run(tclass_t *c, uint64_t ms)
+{
+    uint32_t v = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+    c->run_ms = c->run_known ? (uint32_t)(((uint64_t)c->run_ms * 7 + v) / 8) : v;
+    c->run_known = 1;
+}
+
 static void set_state(rc_task_plane_t *p, task_t *t, rc_task_state_t s)
 {
     if (!rc_plane_is_final(t)) {
@@ -95,6 +103,9 @@ static void set_state(rc_task_plane_t *p, task_t *t, rc_task_state_t s)
         break;
     case RC_TASK_FINISHED:
     case RC_TASK_FAILED:
+        if (t->start_ms) observe_run(t->cls, p->now > t->start_ms ? p->now - t->start_ms : 0);
+        t->end_ms = p->now;
+        break;
     case RC_TASK_CANCELLED: t->end_ms = p->now; break;
     default: break;
     }
@@ -398,7 +409,12 @@ static int assign(rc_task_plane_t *p, task_t *t, uint32_t slot)
  * round trips stay small and a 2-core cluster ran 36,000 no-op tasks/s, with
  * 32 × CPUs 100,000–120,000); the
  * agent keeps it in a local queue until an executor is free. It takes over the
- * resources of a task of that node as one ends (promote()). */
+ * resources of a task of that node as one ends (promote()).
+ * Only classes whose tasks are known to be short are prefetched (their average
+ * running time at most RAYC_TASK_PREFETCH_MAX_MS, default 100 ms): for long
+ * tasks the round trip saved is nothing, and they wait in their class queue,
+ * where a node that joins (an autoscaled one) takes them and where they count
+ * as pending demand. Until a task of the class has finished, none is. */
 static uint32_t prefetch_window(const rc_task_plane_t *p, const tnode_t *n)
 {
     int64_t cpus = n->total.cpu / RC_RES_SCALE;
@@ -413,6 +429,7 @@ static int prefetch(rc_task_plane_t *p, tclass_t *c, task_t *t)
     /* Commands start a process each as they arrive: only function tasks queue
      * on a node (in its executor pool's FIFO). */
     if (c->strategy != RC_SCHED_DEFAULT || c->group || (t->flags & F_COMMAND)) return 0;
+    if (!c->run_known || c->run_ms > p->prefetch_max_ms) return 0;
     tnode_t *best = NULL;
     size_t best_load = SIZE_MAX;
     for (size_t i = 0; i < p->nslots; i++) {
@@ -444,6 +461,9 @@ static int promote_in(rc_task_plane_t *p, tnode_t *n, tqueue_t *q)
         (void)rc_res_add(&n->used, &t->cls->res);
         t->flags &= (uint8_t)~F_PREFETCH;
         n->nprefetch--;
+        /* A pulled one starts now, not when it was pulled: its running time
+         * (and the class's) must not count the wait in the agent's queue. */
+        if (t->state == RC_TASK_RUNNING) t->start_ms = p->now;
         return 1;
     }
     return 0;
@@ -1214,40 +1234,71 @@ static void task_free(void *v)
     rc_free(t);
 }
 
-static void demand(void *arg, rc_jw_t *w, int infeasible)
-{
-    rc_task_plane_t *p = arg;
-    size_t n = 0, cap = 0;
+typedef struct {
     struct {
         const rc_res_t *res;
         uint64_t count;
-    } *agg = NULL;
-    for (tclass_t *c = p->active; c; c = c->anext) {
-        if (!c->wait.n || (c->infeasible != 0) != (infeasible != 0)) continue;
-        size_t i;
-        for (i = 0; i < n; i++)
-            if (rc_res_eq(agg[i].res, &c->res)) break;
-        if (i == n) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 8;
-                agg = rc_realloc(agg, cap * sizeof(*agg));
-            }
-            agg[n].res = &c->res;
-            agg[n++].count = 0;
+    } * v;
+    size_t n, cap;
+} demand_agg_t;
+
+static void demand_add(demand_agg_t *a, const rc_res_t *res, uint64_t count)
+{
+    size_t i;
+    for (i = 0; i < a->n; i++)
+        if (rc_res_eq(a->v[i].res, res)) break;
+    if (i == a->n) {
+        if (a->n == a->cap) {
+            a->cap = a->cap ? a->cap * 2 : 8;
+            a->v = rc_realloc(a->v, a->cap * sizeof(*a->v));
         }
-        agg[i].count += c->wait.n;
+        a->v[i].res = res;
+        a->v[a->n++].count = 0;
     }
+    a->v[i].count += count;
+}
+
+/* Tasks placed on a node ahead of its resources (prefetched, F_PREFETCH) wait
+ * for resources like those in a class queue: they are pending demand too, as
+ * the tasks queued in Ray's raylets are in its resource load. */
+static void demand_prefetched(rc_task_plane_t *p, demand_agg_t *a)
+{
+    rc_dict_iter_t it;
+    rc_dict_entry_t *e;
+    rc_dict_iter_init(p->tnodes, &it);
+    while ((e = rc_dict_iter_next(&it)) != NULL) {
+        tnode_t *n = e->val;
+        uint32_t left = n->nprefetch;
+        tqueue_t *lists[2] = {&n->queued, &n->running};
+        for (int l = 0; l < 2 && left; l++)
+            for (task_t *t = lists[l]->head; t && left; t = t->next)
+                if (t->flags & F_PREFETCH) {
+                    demand_add(a, &t->cls->res, 1);
+                    left--;
+                }
+    }
+    rc_dict_iter_done(&it);
+}
+
+static void demand(void *arg, rc_jw_t *w, int infeasible)
+{
+    rc_task_plane_t *p = arg;
+    demand_agg_t a = {0};
+    for (tclass_t *c = p->active; c; c = c->anext)
+        if (c->wait.n && (c->infeasible != 0) == (infeasible != 0))
+            demand_add(&a, &c->res, c->wait.n);
+    if (!infeasible) demand_prefetched(p, &a);
     rc_jw_arr_begin(w);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < a.n; i++) {
         rc_jw_obj_begin(w);
         rc_jw_key(w, "shape");
-        rc_res_to_json(agg[i].res, w);
+        rc_res_to_json(a.v[i].res, w);
         rc_jw_key(w, "count");
-        rc_jw_uint(w, agg[i].count);
+        rc_jw_uint(w, a.v[i].count);
         rc_jw_obj_end(w);
     }
     rc_jw_arr_end(w);
-    rc_free(agg);
+    rc_free(a.v);
 }
 
 rc_task_plane_t *rc_task_plane_new(uv_loop_t *loop, rc_node_table_t *nodes,
@@ -1262,6 +1313,9 @@ rc_task_plane_t *rc_task_plane_new(uv_loop_t *loop, rc_node_table_t *nodes,
     int64_t v = RC_TASK_PREFETCH_PER_CPU_DEFAULT;
     rc_env_i64("RAYC_TASK_PREFETCH_PER_CPU", 0, 64, &v, "tasks");
     p->prefetch_per_cpu = (uint32_t)v;
+    v = RC_TASK_PREFETCH_MAX_MS_DEFAULT;
+    rc_env_i64("RAYC_TASK_PREFETCH_MAX_MS", 0, 3600000, &v, "tasks");
+    p->prefetch_max_ms = (uint32_t)v;
     p->nodes = nodes;
     p->publish = publish;
     p->publish_arg = publish_arg;

@@ -20,6 +20,10 @@
 /* Default window of tasks queued on a node ahead of their resources, per CPU
  * (see prefetch() in plane.c; the worker agent uses the same default). */
 #define RC_TASK_PREFETCH_PER_CPU_DEFAULT 32
+/* Tasks of a class that run longer than this on average are not prefetched:
+ * pipelining saves a round trip of well under a millisecond, and a long task
+ * queued on a busy node would not move to a node that joins (see prefetch()). */
+#define RC_TASK_PREFETCH_MAX_MS_DEFAULT 100
 
 typedef struct task task_t;
 typedef struct tclass tclass_t;
@@ -118,6 +122,8 @@ struct tclass {
     rc_id_t local;
     tqueue_t wait;
     int infeasible;          /* the last placement said INFEASIBLE */
+    uint32_t run_ms;         /* running time of its tasks, moving average (run_known) */
+    int run_known;           /* a task of the class has finished */
     tclass_t *aprev, *anext; /* on the active list while wait.n > 0 */
     int active;
 };
@@ -162,6 +168,7 @@ struct waiter {
 struct rc_task_plane {
     uv_loop_t *loop;
     uint32_t prefetch_per_cpu; /* RAYC_TASK_PREFETCH_PER_CPU (0: off) */
+    uint32_t prefetch_max_ms;  /* RAYC_TASK_PREFETCH_MAX_MS */
     uv_timer_t timer;
     int timer_inited;
     rc_node_table_t *nodes;
