@@ -76,4 +76,27 @@ gone() { ! t_alive "$pid1"; }
 t_wait_for 5 gone
 t_check "worker drained by NODE.DRAIN exited" "0" "$(t_alive "$pid1" && echo 1 || echo 0)"
 t_check "its node is DEAD" "DEAD" "$(L | t_json "[n['state'] for n in d if n['node_id'] == '$id1'][0]")"
+
+# NODE.DRAIN, then SIGTERM while a task runs there (rayc-operator drains a node,
+# then Kubernetes deletes its pod): the drain goes on, the task finishes, the
+# worker unregisters and exits 0 instead of dying at the "second signal".
+t_start_worker --num-cpus 1 --group g9 --resources '{"g9": 1}'
+t_wait_for 10 sh -c "\"$RAYC\" list nodes --address $DASH_URL --format json | grep -q '\"group\": \"g9\"'"
+id9=$(L | t_json '[n["node_id"] for n in d if n["group"] == "g9"][0]')
+pid9=$(L | t_json '[n["pid"] for n in d if n["group"] == "g9"][0]')
+RAY_ADDRESS="$DASH_URL" "$RAYC" job submit --submission-id drain-sigterm --entrypoint-resources '{"g9": 1}' \
+  -- sleep 2 '&&' echo finished-under-drain >"$T_DIR/job9.out" 2>&1 &
+job9=$!
+running9() { RAY_ADDRESS="$DASH_URL" "$RAYC" job status drain-sigterm 2>/dev/null | grep -q RUNNING; }
+t_wait_for 15 running9
+t_check "NODE.DRAIN of the busy node" "1" "$(redis-cli -p "$HEAD_PORT" NODE.DRAIN "$id9" 2>&1)"
+sleep 0.5 # its next report (at most 100 ms while changing) learns the drain
+kill -TERM "$pid9"
+wait $job9 && rc=0 || rc=$?
+t_check "the job on the drained node succeeded" "0" "$rc"
+t_match "its output" "finished-under-drain" "$(cat "$T_DIR/job9.out")"
+gone9() { ! t_alive "$pid9"; }
+t_wait_for 10 gone9
+t_match "the worker went on draining after SIGTERM" "the drain goes on" "$(cat "$T_DIR"/logs/rayc-worker-"$pid9".log)"
+t_match "and unregistered" "exiting: drained and unregistered" "$(cat "$T_DIR"/logs/rayc-worker-"$pid9".log)"
 t_done

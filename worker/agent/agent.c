@@ -88,7 +88,8 @@ struct rc_agent {
     uint64_t report_sent_at, last_report_at;
 
     int drain_requested;
-    int drain_wait; /* draining, waiting for running tasks before NODE.UNREGISTER */
+    int drain_signaled; /* a signal (or rc_agent_drain) asked: a second one exits at once */
+    int drain_wait;     /* draining, waiting for running tasks before NODE.UNREGISTER */
     uint64_t drain_at;
     rc_tasks_t *tasks;
     char head_ip[64]; /* what the head's name resolved to, for the pull connection */
@@ -847,8 +848,15 @@ static void advance(rc_agent_t *a, ev_t ev)
         return;
 
     case EV_DRAIN:
-        if (a->state == RC_AGENT_DRAINING || a->drain_requested) {
+        if (a->drain_signaled) {
             finish(a, 1, "exiting at once on a second signal, before the head confirmed the drain");
+            return;
+        }
+        a->drain_signaled = 1;
+        if (a->state == RC_AGENT_DRAINING || a->drain_requested) {
+            /* The head asked first (the operator drains a node, then Kubernetes
+             * deletes its pod): the same drain goes on, unregistering at its end. */
+            rc_log_info(COMP, "a signal while draining as the head asked: the drain goes on");
             return;
         }
         a->drain_requested = 1;
