@@ -482,3 +482,14 @@ rc_err_t rc_res_parse_json(const char *text, size_t len, rc_res_t *out, char *er
     rc_json_free(root);
     return e;
 }
+
+void rc_res_default_memory(int64_t available, int64_t *memory, int64_t *object_store)
+{
+    if (available < 0) available = 0;
+    int64_t os = (int64_t)((double)available * RC_RES_OBJECT_STORE_SHARE);
+    if (os > RC_RES_OBJECT_STORE_MAX) os = RC_RES_OBJECT_STORE_MAX;
+    /* Ray: memory is what the object store leaves of the available memory. */
+    int64_t mem = available - (int64_t)((double)available * RC_RES_OBJECT_STORE_SHARE);
+    if (memory) *memory = mem;
+    if (object_store) *object_store = os;
+}

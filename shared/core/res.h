@@ -43,6 +43,10 @@
 /* n whole units (an integer constant expression) as a fixed-point amount. */
 #define RC_RES_UNITS(n) ((int64_t)(n)*RC_RES_SCALE)
 
+/* Ray's defaults: object store 30% of the available memory, capped at 200 GB. */
+#define RC_RES_OBJECT_STORE_SHARE 0.3
+#define RC_RES_OBJECT_STORE_MAX   INT64_C(200000000000)
+
 typedef struct {
     char name[RC_RES_NAME_MAX + 1];
     int64_t amount; /* > 0 */
@@ -102,6 +106,10 @@ void rc_res_to_json(const rc_res_t *r, rc_jw_t *w);
 /* Appends human text: "CPU: 2, GPU: 0.5, memory: 1.50 GiB, object_store_memory:
  * 512 MiB, custom: 3"; "none" when empty. */
 void rc_res_format(const rc_res_t *r, rc_buf_t *out);
+/* Ray's default split of a node's available memory, in bytes: object store
+ * RC_RES_OBJECT_STORE_SHARE (at most RC_RES_OBJECT_STORE_MAX), memory the rest.
+ * The worker offers this; rayc-operator expects it of a pod's memory limit. */
+void rc_res_default_memory(int64_t available, int64_t *memory, int64_t *object_store);
 
 /* A double amount to fixed point, rounded to nearest (ties away from zero);
  * NaN gives 0, values beyond the int64 range saturate. */

@@ -222,11 +222,14 @@ rc_err_t rc_op_shape_from_spec(const rc_json_t *params, const rc_json_t *resourc
     if ((e = count_param(params, "num-gpus", path, &v, &found, err, errcap)) != RC_OK) goto fail;
     if (found && (e = set_units(out, "GPU", v, path, "rayStartParams.num-gpus", err, errcap)))
         goto fail;
+    /* From a memory limit, what the worker in that pod offers: Ray's split of
+     * it between memory and the object store (rc_res_default_memory). Memory
+     * counts bytes; a quantity's thousandths of a byte round up. */
+    int64_t split_mem = 0, split_os = 0;
+    if (has_lmem) rc_res_default_memory(rc_quantity_ceil_units(lmem), &split_mem, &split_os);
     if ((e = bytes_param(params, "memory", path, &v, &found, err, errcap)) != RC_OK) goto fail;
     if (found || has_lmem) {
-        /* Memory counts bytes; a quantity's thousandths of a byte round up. */
-        int64_t bytes = found ? v : rc_quantity_ceil_units(lmem);
-        if ((e = set_units(out, "memory", bytes, path,
+        if ((e = set_units(out, "memory", found ? v : split_mem, path,
                            found ? "rayStartParams.memory" : "resources.limits.memory", err,
                            errcap)))
             goto fail;
@@ -234,9 +237,10 @@ rc_err_t rc_op_shape_from_spec(const rc_json_t *params, const rc_json_t *resourc
     }
     if ((e = bytes_param(params, "object-store-memory", path, &v, &found, err, errcap)) != RC_OK)
         goto fail;
-    if (found) {
-        if ((e = set_units(out, "object_store_memory", v, path,
-                           "rayStartParams.object-store-memory", err, errcap)))
+    if (found || has_lmem) {
+        if ((e = set_units(out, "object_store_memory", found ? v : split_os, path,
+                           found ? "rayStartParams.object-store-memory" : "resources.limits.memory",
+                           err, errcap)))
             goto fail;
         *known |= RC_OP_SHAPE_OBJECT_STORE;
     }

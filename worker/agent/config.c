@@ -194,17 +194,6 @@ int64_t rc_agent_cgroup_cpus(const char *cpu_max)
     return (int64_t)((quota + period - 1) / period);
 }
 
-void rc_agent_default_memory(int64_t available, int64_t *memory, int64_t *object_store)
-{
-    if (available < 0) available = 0;
-    int64_t os = (int64_t)((double)available * RC_AGENT_OBJECT_STORE_SHARE);
-    if (os > RC_AGENT_OBJECT_STORE_MAX) os = RC_AGENT_OBJECT_STORE_MAX;
-    /* Ray: memory is what the object store leaves of the available memory. */
-    int64_t mem = available - (int64_t)((double)available * RC_AGENT_OBJECT_STORE_SHARE);
-    if (memory) *memory = mem;
-    if (object_store) *object_store = os;
-}
-
 rc_err_t rc_agent_resources_parse(const char *json, rc_res_t *out, char *err, size_t errcap)
 {
     static const struct {
@@ -493,7 +482,7 @@ rc_err_t rc_agent_config_from_flags(int argc, char **argv, const rc_agent_host_t
     if (r.password && *r.password) cfg->password = rc_strdup(r.password);
 
     int64_t def_mem, def_os;
-    rc_agent_default_memory(host->mem_available, &def_mem, &def_os);
+    rc_res_default_memory(host->mem_available, &def_mem, &def_os);
     int64_t cpus = r.seen_cpus ? r.num_cpus : host->cpus;
     int64_t memory = r.seen_memory ? r.memory : def_mem;
     int64_t os = r.seen_object_store ? r.object_store_memory : def_os;

@@ -39,9 +39,6 @@
 #define RC_AGENT_MAX_LABELS       64
 #define RC_AGENT_NODE_NAME_MAX    253 /* a Kubernetes pod name's limit */
 
-/* Ray's defaults: object store 30% of the available memory, capped at 200 GB. */
-#define RC_AGENT_OBJECT_STORE_SHARE   0.3
-#define RC_AGENT_OBJECT_STORE_MAX     INT64_C(200000000000)
 #define RC_AGENT_RECONNECT_TIMEOUT_MS 60000
 #define RC_AGENT_START_TIMEOUT_MS     10000
 
@@ -101,9 +98,6 @@ int rc_agent_cgroup_memory(const char *limit, const char *usage, int64_t *bytes)
 /* CPUs allowed by a cgroup v2 cpu.max ("QUOTA PERIOD" or "max PERIOD"), rounded
  * up as Ray does; 0 when unlimited or unreadable. */
 int64_t rc_agent_cgroup_cpus(const char *cpu_max);
-/* Ray's default split of the available memory: object store 30% (at most
- * 200 GB), memory the rest. */
-void rc_agent_default_memory(int64_t available, int64_t *memory, int64_t *object_store);
 
 /* --resources: a JSON object of custom resources (rc_res_parse_json) that must
  * not contain the predefined CPU/GPU/memory/object_store_memory. out is

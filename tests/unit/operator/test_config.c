@@ -55,9 +55,14 @@ static void test_valid(void **state)
     assert_int_equal(g->max_replicas, 3);
     /* rayStartParams win over limits: 2 CPUs, not 500m rounded up. */
     assert_int_equal(g->shape.cpu, RC_RES_UNITS(2));
-    assert_int_equal(g->shape.memory, RC_RES_UNITS(2 * GiB));
+    /* A 2 GiB limit: the worker there offers 70% as memory, 30% as object store. */
+    int64_t mem, os;
+    rc_res_default_memory(2 * GiB, &mem, &os);
+    assert_int_equal(g->shape.memory, RC_RES_UNITS(mem));
+    assert_int_equal(g->shape.object_store_memory, RC_RES_UNITS(os));
+    assert_true(mem > (2 * GiB) * 69 / 100 && mem < (2 * GiB) * 71 / 100);
     assert_int_equal(rc_res_get(&g->shape, "gizmo"), RC_RES_UNITS(1));
-    assert_int_equal(g->shape_known, RC_OP_SHAPE_CPU | RC_OP_SHAPE_GPU | RC_OP_SHAPE_MEMORY);
+    assert_int_equal(g->shape_known, RC_OP_SHAPE_ALL);
     /* Defaults: minReplicas 0; GPU from num-gpus given as a number. */
     g = &c.groups[1];
     assert_int_equal(g->min_replicas, 0);
@@ -220,14 +225,16 @@ static void test_shapes(void **state)
     rc_res_t s;
     unsigned known;
     char err[256];
-    /* Limits: CPU rounded up like the worker's cgroup rule, memory as bytes. */
+    /* Limits: CPU rounded up like the worker's cgroup rule, memory split as the
+     * worker splits it (70% memory, 30% object store). */
     assert_int_equal(shape_of(NULL, "{\"limits\": {\"cpu\": \"1500m\", \"memory\": \"1G\"}}", &s,
                               &known, err, sizeof(err)),
                      RC_OK);
     assert_int_equal(s.cpu, RC_RES_UNITS(2));
-    assert_int_equal(s.memory, RC_RES_UNITS(1000000000));
+    assert_int_equal(s.memory, RC_RES_UNITS(700000000));
+    assert_int_equal(s.object_store_memory, RC_RES_UNITS(300000000));
     assert_int_equal(s.gpu, 0);
-    assert_int_equal(known, RC_OP_SHAPE_CPU | RC_OP_SHAPE_GPU | RC_OP_SHAPE_MEMORY);
+    assert_int_equal(known, RC_OP_SHAPE_ALL);
     rc_res_free(&s);
     /* No limit: requests.cpu; requests.memory is not a shape (the worker uses the limit). */
     assert_int_equal(shape_of(NULL, "{\"requests\": {\"cpu\": \"1000m\", \"memory\": \"1Gi\"}}", &s,

@@ -60,14 +60,14 @@ static void test_default_memory(void **state)
 {
     (void)state;
     int64_t mem, os;
-    rc_agent_default_memory(10 * GiB, &mem, &os);
+    rc_res_default_memory(10 * GiB, &mem, &os);
     assert_int_equal(os, (int64_t)(10.0 * (double)GiB * 0.3));
     assert_int_equal(mem + os, 10 * GiB);
     /* The object store is capped at 200 GB; memory is still 70%. */
-    rc_agent_default_memory(INT64_C(1000000000000), &mem, &os);
-    assert_int_equal(os, RC_AGENT_OBJECT_STORE_MAX);
+    rc_res_default_memory(INT64_C(1000000000000), &mem, &os);
+    assert_int_equal(os, RC_RES_OBJECT_STORE_MAX);
     assert_int_equal(mem, INT64_C(700000000000));
-    rc_agent_default_memory(0, &mem, &os);
+    rc_res_default_memory(0, &mem, &os);
     assert_int_equal(mem, 0);
     assert_int_equal(os, 0);
 }
@@ -209,7 +209,7 @@ static void test_defaults(void **state)
     assert_int_equal(rc_res_get(&c.total, "CPU"), RC_RES_UNITS(8));
     assert_int_equal(rc_res_get(&c.total, "GPU"), 0);
     int64_t mem, os;
-    rc_agent_default_memory(10 * GiB, &mem, &os);
+    rc_res_default_memory(10 * GiB, &mem, &os);
     assert_int_equal(rc_res_get(&c.total, "memory"), RC_RES_UNITS(mem));
     assert_int_equal(rc_res_get(&c.total, "object_store_memory"), RC_RES_UNITS(os));
     assert_string_equal(c.group, "default");
@@ -274,7 +274,7 @@ static void test_all_flags(void **state)
     /* --memory alone keeps the object store default (30% of available). */
     assert_int_equal(parse(&h, &c, err, sizeof(err), "--address=h", "--memory=1GiB", NULL), RC_OK);
     int64_t mem, os;
-    rc_agent_default_memory(10 * GiB, &mem, &os);
+    rc_res_default_memory(10 * GiB, &mem, &os);
     assert_int_equal(rc_res_get(&c.total, "memory"), RC_RES_UNITS(GiB));
     assert_int_equal(rc_res_get(&c.total, "object_store_memory"), RC_RES_UNITS(os));
     rc_agent_config_free(&c);
