@@ -165,6 +165,26 @@ kill -TERM $NOHEAD
 wait $NOHEAD || true
 t_check "one error line per pass, no crash" "True" "$(test "$(grep -c 'action=read' "$T_DIR/nohead.out")" -ge 3 && echo True || echo False)"
 
+out=$("$OP" --config "$T_DIR/bad.json" --check-config 2>&1) && rc=0 || rc=$?
+t_check "--check-config of a bad file: exit 1" "1" "$rc"
+t_match "--check-config names the field" "groups\[0\]\.maxReplicas: 2 is below minReplicas" "$out"
+
+# 6. The chart's operator.json (charts/ray renders it) is what this operator reads:
+# default values, every value set, and a KubeRay-style file.
+CHART_RENDER="$RC_BIN/chart-render"
+if [ -x "$CHART_RENDER" ]; then
+  for vf in "" "$RC_SRC/tests/chart/values-full.yaml" "$RC_SRC/tests/chart/values-kuberay.yaml"; do
+    name=${vf:+$(basename "$vf")}
+    "$CHART_RENDER" ${vf:+--values "$vf"} --show-only templates/operator-configmap.yaml "$RC_SRC/charts/ray" |
+      python3 -c 'import sys, yaml; print(yaml.safe_load(sys.stdin)["data"]["operator.json"])' >"$T_DIR/chart-op.json"
+    out=$("$OP" --config "$T_DIR/chart-op.json" --check-config 2>&1) && rc=0 || rc=$?
+    t_check "chart's operator.json (${name:-defaults}) is accepted" "0" "$rc"
+    t_match "chart's operator.json (${name:-defaults}) has its groups" "group [^ ]+: deployment [a-z0-9-]+-ray-worker-" "$out"
+  done
+else
+  t_check "chart-render built (golang-go: tools/setup-deps.sh)" present missing
+fi
+
 kill -TERM $FAKE_PID
 wait $FAKE_PID || true
 t_done
