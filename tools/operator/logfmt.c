@@ -19,15 +19,19 @@ void rc_logfmt_set_sink(rc_logfmt_sink_fn fn, void *arg)
 
 void rc_logfmt_time(int64_t wall_ms, int with_ms, char *out, size_t cap)
 {
+    if (wall_ms < 0) wall_ms = 0;
     time_t sec = (time_t)(wall_ms / 1000);
     struct tm tm;
     gmtime_r(&sec, &tm);
+    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (n == 0) {
+        if (cap) out[0] = '\0';
+        return;
+    }
     if (with_ms)
-        snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(wall_ms % 1000));
+        snprintf(out + n, cap - n, ".%03uZ", (unsigned)(wall_ms % 1000));
     else
-        snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        snprintf(out + n, cap - n, "Z");
 }
 
 void rc_logfmt_value(rc_buf_t *out, const char *v)

@@ -63,7 +63,8 @@ static void log_error(rc_operator_t *op, int g, const char *action, const char *
     rc_logfmt_str(&l, "action", action);
     rc_logfmt_str(&l, "reason", why);
     rc_logfmt_end(&l);
-    snprintf(op->last_error, sizeof(op->last_error), "%s: %s", action, why);
+    /* The health answer says what failed; a long reason loses its end. */
+    snprintf(op->last_error, sizeof(op->last_error), "%.32s: %.900s", action, why);
 }
 
 /* ---- Kubernetes helpers ------------------------------------------------------------------ */
