@@ -279,11 +279,23 @@ static void log_notes(rc_operator_t *op, const rc_op_plan_t *plan)
 
 /* ---- applying ------------------------------------------------------------------------------- */
 
+/* PATCHes body (a JSON merge patch) to path; frees both. */
+static rc_err_t merge_patch(rc_operator_t *op, rc_buf_t *path, rc_buf_t *body, char *err,
+                            size_t errcap)
+{
+    rc_kube_resp_t resp = {0, RC_BUF_INIT, 0};
+    rc_err_t e = kube_ok(op, "PATCH", path->data, "application/merge-patch+json", body->data, &resp,
+                         err, errcap);
+    rc_buf_free(&resp.body);
+    rc_buf_free(path);
+    rc_buf_free(body);
+    return e;
+}
+
 static rc_err_t patch_replicas(rc_operator_t *op, int g, int64_t to, const char *rv, char *err,
                                size_t errcap)
 {
     rc_buf_t path = RC_BUF_INIT, body = RC_BUF_INIT;
-    rc_kube_resp_t resp = {0, RC_BUF_INIT, 0};
     rc_jw_t w;
     path_deploy(op, g, "/scale", &path);
     rc_jw_init(&w, &body);
@@ -302,12 +314,7 @@ static rc_err_t patch_replicas(rc_operator_t *op, int g, int64_t to, const char 
     rc_jw_int(&w, to);
     rc_jw_obj_end(&w);
     rc_jw_obj_end(&w);
-    rc_err_t e = kube_ok(op, "PATCH", path.data, "application/merge-patch+json", body.data, &resp,
-                         err, errcap);
-    rc_buf_free(&resp.body);
-    rc_buf_free(&path);
-    rc_buf_free(&body);
-    return e;
+    return merge_patch(op, &path, &body, err, errcap);
 }
 
 /* Sets (value) or removes (NULL) the pod-deletion-cost annotation of a pod. */
@@ -315,7 +322,6 @@ static rc_err_t annotate(rc_operator_t *op, const char *pod, const char *value, 
                          size_t errcap)
 {
     rc_buf_t path = RC_BUF_INIT, body = RC_BUF_INIT;
-    rc_kube_resp_t resp = {0, RC_BUF_INIT, 0};
     rc_jw_t w;
     rc_buf_printf(&path, "/api/v1/namespaces/%s/pods/%s", op->ns, pod);
     rc_jw_init(&w, &body);
@@ -329,12 +335,7 @@ static rc_err_t annotate(rc_operator_t *op, const char *pod, const char *value, 
     rc_jw_obj_end(&w);
     rc_jw_obj_end(&w);
     rc_jw_obj_end(&w);
-    rc_err_t e = kube_ok(op, "PATCH", path.data, "application/merge-patch+json", body.data, &resp,
-                         err, errcap);
-    rc_buf_free(&resp.body);
-    rc_buf_free(&path);
-    rc_buf_free(&body);
-    return e;
+    return merge_patch(op, &path, &body, err, errcap);
 }
 
 /* NODE.DRAIN: 1 draining, 0 unknown or DEAD, -1 error (err set). */
