@@ -31,7 +31,7 @@ typedef struct {
     /* Ray's node flags, which a chart's head.rayStartParams often carries
      * (num-cpus: "0" keeps Ray's head free of tasks): accepted, and ignored with a
      * log line, because rayc's head is never a worker node. */
-    const char *node_flags[7]; /* as node_flags[] below */
+    const char *node_flags[7]; /* as node_flags[] below (NNODE_FLAGS) */
 } opts_t;
 
 #define NODE_TASKS                                                                                 \
@@ -49,6 +49,8 @@ static const struct {
     {"metrics-export-port", "/metrics is served on the dashboard port"},
 };
 #define NNODE_FLAGS (sizeof(node_flags) / sizeof(node_flags[0]))
+_Static_assert(sizeof(((opts_t *)0)->node_flags) / sizeof(const char *) == NNODE_FLAGS,
+               "opts_t.node_flags has one slot per node_flags[] entry");
 
 /* One log line per node flag given: what was ignored and why. */
 static void log_ignored_node_flags(const opts_t *o)
@@ -110,7 +112,7 @@ int main(int argc, char **argv)
                 .dashboard_host = "127.0.0.1",
                 .bind_host = "0.0.0.0",
                 .cluster_name = "default"};
-    const rc_flag_t flags[] = {
+    const rc_flag_t base[] = {
         {"head", RC_FLAG_BOOL, &o.head, "start the head node (implied)", NULL, 0, 0, NULL},
         {"port", RC_FLAG_INT, &o.port, "GCS port (Redis protocol)", "PORT", 0, 65535, NULL},
         {"ray-client-server-port", RC_FLAG_INT, &o.client_port,
@@ -141,22 +143,20 @@ int main(int argc, char **argv)
         {"storage", RC_FLAG_STRING, &o.job_storage,
          "shared directory for job records and logs (default <temp-dir>/storage)", "DIR", 0, 0,
          NULL},
-        {node_flags[0].name, RC_FLAG_STRING, &o.node_flags[0],
-         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
-        {node_flags[1].name, RC_FLAG_STRING, &o.node_flags[1],
-         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
-        {node_flags[2].name, RC_FLAG_STRING, &o.node_flags[2],
-         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
-        {node_flags[3].name, RC_FLAG_STRING, &o.node_flags[3],
-         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
-        {node_flags[4].name, RC_FLAG_STRING, &o.node_flags[4],
-         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
-        {node_flags[5].name, RC_FLAG_STRING, &o.node_flags[5],
-         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
-        {node_flags[6].name, RC_FLAG_STRING, &o.node_flags[6],
-         "accepted for Ray compatibility, ignored", "VALUE", 0, 0, NULL},
     };
-    const size_t nflags = sizeof(flags) / sizeof(flags[0]);
+    /* The head's own flags, then Ray's node flags (accepted, ignored). */
+    const size_t nbase = sizeof(base) / sizeof(base[0]), nflags = nbase + NNODE_FLAGS;
+    rc_flag_t flags[sizeof(base) / sizeof(base[0]) + NNODE_FLAGS];
+    memcpy(flags, base, sizeof(base));
+    for (size_t i = 0; i < NNODE_FLAGS; i++)
+        flags[nbase + i] = (rc_flag_t){node_flags[i].name,
+                                       RC_FLAG_STRING,
+                                       &o.node_flags[i],
+                                       "accepted for Ray compatibility, ignored",
+                                       "VALUE",
+                                       0,
+                                       0,
+                                       NULL};
     char err[1024];
 
     rc_log_init();
