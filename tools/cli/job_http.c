@@ -15,12 +15,6 @@ struct rc_job_http {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-typedef struct {
-    rc_buf_t *body;
-    size_t got;
-    int too_big;
-} sink_t;
-
 rc_job_http_t *rc_job_http_new(const char *base_url)
 {
     static int curl_ready;
@@ -43,11 +37,11 @@ void rc_job_http_free(rc_job_http_t *h)
     rc_free(h);
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+size_t rc_http_sink_write(char *data, size_t size, size_t nmemb, void *sink)
 {
-    sink_t *s = arg;
+    rc_http_sink_t *s = sink;
     size_t n = size * nmemb;
-    if (s->got + n > RC_JOB_HTTP_MAX_BODY || rc_buf_reserve_try(s->body, n) != RC_OK) {
+    if (s->got + n > s->max || rc_buf_reserve_try(s->body, n) != RC_OK) {
         s->too_big = 1;
         return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
     }
@@ -116,7 +110,7 @@ rc_err_t rc_job_http_call(rc_job_http_t *h, const char *method, const char *path
     CURL *c = h->curl;
     struct curl_slist *hdrs = NULL;
     rc_buf_t url = RC_BUF_INIT;
-    sink_t sink = {body, 0, 0};
+    rc_http_sink_t sink = {body, RC_JOB_HTTP_MAX_BODY, 0, 0};
     rc_err_t rc = RC_OK;
     *status = 0;
     if (!c) {
@@ -135,7 +129,7 @@ rc_err_t rc_job_http_call(rc_job_http_t *h, const char *method, const char *path
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)RC_JOB_HTTP_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rayc/" RC_VERSION);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rc_http_sink_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     hdrs = curl_slist_append(hdrs, "Accept: application/json, text/plain");

@@ -51,6 +51,17 @@ rc_err_t rc_job_http_call(rc_job_http_t *h, const char *method, const char *path
 void rc_job_http_explain(rc_buf_t *out, rc_err_t e, const char *url, const char *method,
                          const char *path, const char *why);
 
+/* A libcurl write callback (CURLOPT_WRITEFUNCTION with CURLOPT_WRITEDATA = a
+ * sink) that appends the response to body, at most max bytes: past that, or
+ * when memory runs out, it sets too_big and makes libcurl stop with
+ * CURLE_WRITE_ERROR. Also the operator's (tools/operator/kube.c). */
+typedef struct {
+    rc_buf_t *body;
+    size_t max, got;
+    int too_big;
+} rc_http_sink_t;
+size_t rc_http_sink_write(char *data, size_t size, size_t nmemb, void *sink);
+
 /* Appends s percent-encoded (everything but A-Z a-z 0-9 - . _ ~). */
 void rc_job_http_escape(rc_buf_t *out, const char *s);
 

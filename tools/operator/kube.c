@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "alloc.h"
 #include "clock.h"
+#include "job_http.h" /* rc_http_sink_t */
 #include "json.h"
 #include "logfmt.h"
 #include "rand.h"
@@ -30,8 +31,7 @@ struct rc_kube {
     rc_kube_sleep_fn sleep;
     void *sleep_arg;
     /* per request */
-    rc_buf_t *body;
-    int too_big;
+    rc_http_sink_t sink;
     int64_t retry_after_ms;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -206,18 +206,6 @@ void rc_kube_budget_reset(rc_kube_t *k, int64_t budget_ms)
     k->budget_ms = budget_ms;
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-    rc_kube_t *k = arg;
-    size_t len = size * n;
-    if (k->body->len + len > RC_KUBE_MAX_BODY) {
-        k->too_big = 1;
-        return 0;
-    }
-    rc_buf_append(k->body, p, len);
-    return len;
-}
-
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
     rc_kube_t *k = arg;
@@ -257,8 +245,8 @@ static rc_err_t attempt(rc_kube_t *k, const char *method, const char *path,
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)RC_KUBE_CONNECT_MS);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)RC_KUBE_TIMEOUT_MS);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, k->errbuf);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, k);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rc_http_sink_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &k->sink);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, k);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rayc-operator");
@@ -281,8 +269,7 @@ static rc_err_t attempt(rc_kube_t *k, const char *method, const char *path,
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     rc_buf_clear(&resp->body);
-    k->body = &resp->body;
-    k->too_big = 0;
+    k->sink = (rc_http_sink_t){&resp->body, RC_KUBE_MAX_BODY, 0, 0};
     k->retry_after_ms = -1;
     k->errbuf[0] = '\0';
     CURLcode cc = curl_easy_perform(c);
@@ -298,7 +285,7 @@ static rc_err_t attempt(rc_kube_t *k, const char *method, const char *path,
         case CURLE_RECV_ERROR:
         case CURLE_GOT_NOTHING: e = RC_ECONN; break;
         case CURLE_OPERATION_TIMEDOUT: e = RC_ETIMEOUT; break;
-        case CURLE_WRITE_ERROR: e = k->too_big ? RC_ETOOBIG : RC_EIO; break;
+        case CURLE_WRITE_ERROR: e = k->sink.too_big ? RC_ETOOBIG : RC_EIO; break;
         default: e = RC_EIO;
         }
         if (e == RC_ETOOBIG)
