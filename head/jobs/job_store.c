@@ -99,38 +99,18 @@ rc_err_t rc_job_store_delete(const char *storage, const char *sid, char *err, si
 static rc_err_t read_record(const char *path, rc_job_t **out, char *err, size_t errcap)
 {
     rc_buf_t b = RC_BUF_INIT;
-    rc_err_t rc = RC_EIO;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, errcap, "%s", strerror(errno));
-        goto done;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_size > (off_t)RECORD_MAX) {
-        snprintf(err, errcap, "not a regular file of at most %u bytes", RECORD_MAX);
-        goto done;
-    }
-    rc_buf_reserve(&b, (size_t)st.st_size + 1);
-    for (;;) {
-        ssize_t n = read(fd, b.data + b.len, b.cap - b.len);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
+    rc_err_t rc = rc_read_file(path, O_NOFOLLOW, RECORD_MAX, &b);
+    if (rc == RC_OK) {
+        rc = rc_job_unpack((const uint8_t *)b.data, b.len, out, err, errcap);
+    } else {
+        if (rc == RC_ETOOBIG)
+            snprintf(err, errcap, "larger than %u bytes", RECORD_MAX);
+        else if (errno == EINVAL)
+            snprintf(err, errcap, "not a regular file of at most %u bytes", RECORD_MAX);
+        else
             snprintf(err, errcap, "%s", strerror(errno));
-            goto done;
-        }
-        if (n == 0) break;
-        b.len += (size_t)n;
-        if (b.len == b.cap) {
-            if (b.len > RECORD_MAX) {
-                snprintf(err, errcap, "larger than %u bytes", RECORD_MAX);
-                goto done;
-            }
-            rc_buf_reserve(&b, 4096);
-        }
+        rc = RC_EIO;
     }
-    rc = rc_job_unpack((const uint8_t *)b.data, b.len, out, err, errcap);
-done:
-    if (fd >= 0) close(fd);
     rc_buf_free(&b);
     return rc;
 }

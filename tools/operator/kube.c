@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "alloc.h"
 #include "clock.h"
+#include "fdio.h"
 #include "job_http.h" /* rc_http_sink_t */
 #include "json.h"
 #include "logfmt.h"
@@ -36,27 +37,21 @@ struct rc_kube {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-/* Reads a small file whole, trimmed of surrounding white space; NULL on error. */
+/* Reads a small file whole, trimmed of surrounding white space; NULL on error
+ * (errno EFBIG when it holds more than max bytes). */
 static char *read_trimmed(const char *path, size_t max)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
     rc_buf_t b = RC_BUF_INIT;
-    char chunk[4096];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len <= max)
-        rc_buf_append(&b, chunk, got);
-    int bad = ferror(f) || b.len > max;
-    fclose(f);
-    if (bad) {
+    rc_err_t e = rc_read_file(path, 0, max, &b);
+    if (e != RC_OK) {
+        if (e == RC_ETOOBIG) errno = EFBIG;
         rc_buf_free(&b);
-        errno = EFBIG;
         return NULL;
     }
-    size_t s = 0, e = b.len;
-    while (s < e && isspace((unsigned char)b.data[s])) s++;
-    while (e > s && isspace((unsigned char)b.data[e - 1])) e--;
-    char *out = rc_strndup(b.data ? b.data + s : "", e - s);
+    size_t s = 0, end = b.len;
+    while (s < end && isspace((unsigned char)b.data[s])) s++;
+    while (end > s && isspace((unsigned char)b.data[end - 1])) end--;
+    char *out = rc_strndup(b.data ? b.data + s : "", end - s);
     rc_buf_free(&b);
     return out;
 }

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "alloc.h"
+#include "fdio.h"
 #include "json.h"
 #include "shape.h"
 
@@ -316,23 +317,13 @@ rc_err_t rc_op_config_load(const char *path, rc_op_config_t *out, char *err, siz
     char perr[512];
     rc_buf_t text = RC_BUF_INIT;
     memset(out, 0, sizeof(*out));
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errcap, "cannot read the configuration %s: %s (pass --config FILE)", path,
-                 strerror(errno));
-        return RC_EIO;
-    }
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        rc_buf_append(&text, chunk, got);
-        if (text.len > MAX_FILE) break;
-    }
-    int rerr = ferror(f);
-    fclose(f);
-    if (rerr || text.len > MAX_FILE) {
-        snprintf(err, errcap, "cannot read the configuration %s: %s", path,
-                 rerr ? "read error" : "larger than 4 MiB");
+    rc_err_t re = rc_read_file(path, 0, MAX_FILE, &text);
+    if (re != RC_OK) {
+        if (re == RC_ETOOBIG)
+            snprintf(err, errcap, "cannot read the configuration %s: larger than 4 MiB", path);
+        else
+            snprintf(err, errcap, "cannot read the configuration %s: %s (pass --config FILE)", path,
+                     strerror(errno));
         rc_buf_free(&text);
         return RC_EIO;
     }
