@@ -147,11 +147,47 @@ static void waiter_free(rc_task_plane_t *p, waiter_t *w)
     rc_free(w);
 }
 
+/* A TaskResult the head makes for id (a put value, or a lost stored value). */
+static void write_made_result(rc_task_plane_t *p, const rc_id_t *id, int status, const char *error,
+                              const uint8_t *data, size_t len, const tloc_t *l, rc_buf_t *out)
+{
+    Rayc__TaskResult r;
+    rayc__task_result__init(&r);
+    r.task_id.data = (uint8_t *)id->b;
+    r.task_id.len = 16;
+    r.status = (Rayc__TaskStatus)status;
+    r.error = (char *)(error ? error : "");
+    r.data.data = (uint8_t *)data;
+    r.data.len = len;
+    size_t n = rayc__task_result__get_packed_size(&r);
+    size_t extra = l ? rc_plane_loc_result_fields(p, l, NULL) : 0;
+    rc_buf_printf(out, "$%zu\r\n", n + extra);
+    char *dst = rc_buf_reserve(out, n + 2);
+    out->len += rayc__task_result__pack(&r, (uint8_t *)dst);
+    if (l) rc_plane_loc_result_fields(p, l, out);
+    rc_buf_append(out, "\r\n", 2);
+}
+
 static void write_result(rc_task_plane_t *p, const rc_id_t *id, rc_buf_t *out)
 {
     task_t *t = rc_plane_task(p, id);
+    tloc_t *l = rc_plane_loc(p, id);
+    if (l && l->lost && (!t || rc_plane_is_final(t))) {
+        write_made_result(p, id, RAYC__TASK_STATUS__STATUS_OBJECT_LOST, l->lost, NULL, 0, NULL,
+                          out);
+        return;
+    }
     if (t && rc_plane_is_final(t)) {
-        rc_resp_write_bulk(out, t->result, t->result_len);
+        if (!l) {
+            rc_resp_write_bulk(out, t->result, t->result_len);
+            return;
+        }
+        /* The stored result plus where its value is (protobuf merges the fields). */
+        size_t extra = rc_plane_loc_result_fields(p, l, NULL);
+        rc_buf_printf(out, "$%zu\r\n", (size_t)t->result_len + extra);
+        rc_buf_append(out, t->result, t->result_len);
+        rc_plane_loc_result_fields(p, l, out);
+        rc_buf_append(out, "\r\n", 2);
         return;
     }
     tobj_t *o = t ? NULL : rc_plane_obj(p, id);
@@ -159,17 +195,7 @@ static void write_result(rc_task_plane_t *p, const rc_id_t *id, rc_buf_t *out)
         rc_resp_write_nil(out);
         return;
     }
-    Rayc__TaskResult r;
-    rayc__task_result__init(&r);
-    r.task_id.data = (uint8_t *)id->b;
-    r.task_id.len = 16;
-    r.data.data = o->data;
-    r.data.len = o->len;
-    size_t n = rayc__task_result__get_packed_size(&r);
-    rc_buf_printf(out, "$%zu\r\n", n);
-    char *dst = rc_buf_reserve(out, n + 2);
-    out->len += rayc__task_result__pack(&r, (uint8_t *)dst);
-    rc_buf_append(out, "\r\n", 2);
+    write_made_result(p, id, RAYC__TASK_STATUS__STATUS_OK, NULL, o->data, o->len, l, out);
 }
 
 static int is_ready(rc_task_plane_t *p, const rc_id_t *id)
@@ -518,6 +544,30 @@ static void cmd_stats(rc_cmd_ctx_t *c)
     rc_buf_free(&b);
 }
 
+/* The put object id, new or resent (then the first value is kept and 0 is
+ * returned); replies an error and returns -1 when id is a task's. */
+static int put_record(rc_cmd_ctx_t *c, rc_task_plane_t *p, const rc_id_t *id, const void *data,
+                      size_t len)
+{
+    if (rc_plane_task(p, id)) {
+        rc_resp_write_error(c->out, "ERR this id belongs to a task's result: choose a new id");
+        return -1;
+    }
+    tobj_t *o = rc_plane_obj(p, id);
+    if (o) { /* a resent put: keep the first value */
+        o->client_ref = 1;
+        return 0;
+    }
+    o = rc_malloc(sizeof(*o) + (len ? len : 1));
+    o->len = (uint32_t)len;
+    o->npins = 0;
+    o->client_ref = 1;
+    if (len) memcpy(o->data, data, len);
+    rc_dict_add(p->objs, id->b, 16, o);
+    p->st.objects++;
+    return 1;
+}
+
 static void cmd_put(rc_cmd_ctx_t *c)
 {
     rc_task_plane_t *p = plane_of(c);
@@ -526,29 +576,135 @@ static void cmd_put(rc_cmd_ctx_t *c)
     size_t len = c->argl[2];
     if (len > RC_TASK_INLINE_MAX) {
         rc_resp_write_errorf(c->out,
-                             "ERR object of %zu bytes exceeds the 100 KiB inline limit; large "
-                             "objects are not supported yet",
+                             "ERR object of %zu bytes exceeds the 100 KiB inline limit; put it "
+                             "in a node's object store (OBJ.PUTTARGET, then OBJ.PUTLOC)",
                              len);
         return;
     }
-    if (rc_plane_task(p, &id)) {
-        rc_resp_write_error(c->out, "ERR this id belongs to a task's result: choose a new id");
-        return;
+    if (put_record(c, p, &id, c->argv[2], len) >= 0) rc_resp_write_ok(c->out);
+}
+
+static tnode_t *node_arg(rc_cmd_ctx_t *c, rc_task_plane_t *p, size_t i)
+{
+    rc_id_t nid;
+    if (!arg_id(c, i, &nid)) return NULL;
+    tnode_t *n = rc_plane_node(p, &nid);
+    if (!n || n->state == RC_NODE_DEAD) {
+        rc_resp_write_errorf(c->out, "NOTFOUND node %.*s is not alive", (int)c->argl[i],
+                             c->argv[i]);
+        return NULL;
     }
+    return n;
+}
+
+static int size_arg(rc_cmd_ctx_t *c, size_t i, uint64_t *size)
+{
+    int64_t v;
+    if (rc_cmd_arg_i64(c, i, &v) && v > 0) {
+        *size = (uint64_t)v;
+        return 1;
+    }
+    rc_resp_write_error(c->out, "ERR size must be a positive integer (bytes)");
+    return 0;
+}
+
+/* OBJ.PUTTARGET size [node]: where a client should push a large put value —
+ * the node asked for when it is alive and has an object port, else the alive
+ * node with the most object store memory free. Replies [node_id, "HOST:PORT"]. */
+static void cmd_put_target(rc_cmd_ctx_t *c)
+{
+    rc_task_plane_t *p = plane_of(c);
+    uint64_t size;
+    if (!p || !size_arg(c, 1, &size)) return;
+    tnode_t *best = NULL;
+    if (c->argc > 2) {
+        best = node_arg(c, p, 2);
+        if (!best) return;
+        if (!best->objaddr[0]) {
+            rc_resp_write_error(c->out, "ERR that node has no object store (no object port)");
+            return;
+        }
+    } else {
+        int64_t best_free = INT64_MIN;
+        rc_dict_iter_t it;
+        rc_dict_entry_t *e;
+        rc_dict_iter_init(p->tnodes, &it);
+        while ((e = rc_dict_iter_next(&it)) != NULL) {
+            tnode_t *n = e->val;
+            if (n->state != RC_NODE_ALIVE || !n->objaddr[0]) continue;
+            int64_t fr = n->total.object_store_memory / RC_RES_SCALE - (int64_t)n->obj_bytes;
+            if (fr > best_free) {
+                best_free = fr;
+                best = n;
+            }
+        }
+        rc_dict_iter_done(&it);
+        if (!best) {
+            rc_resp_write_error(c->out, "NOTFOUND no alive node with an object store: start a "
+                                        "worker before putting values over 100 KiB");
+            return;
+        }
+    }
+    char hex[RC_ID_HEX_LEN + 1];
+    rc_id_to_hex(&best->id, hex);
+    rc_resp_write_array(c->out, 2);
+    rc_resp_write_bulk(c->out, hex, RC_ID_HEX_LEN);
+    rc_resp_write_bulk(c->out, best->objaddr, strlen(best->objaddr));
+}
+
+/* OBJ.PUTLOC id size node: a client pushed a put value of size bytes to node's
+ * store; it becomes a put object kept there. */
+static void cmd_put_loc(rc_cmd_ctx_t *c)
+{
+    rc_task_plane_t *p = plane_of(c);
+    rc_id_t id;
+    uint64_t size;
+    if (!p || !arg_id(c, 1, &id) || !size_arg(c, 2, &size)) return;
+    tnode_t *n = node_arg(c, p, 3);
+    if (!n) return;
+    tloc_t *l = rc_plane_loc(p, &id);
     tobj_t *o = rc_plane_obj(p, &id);
-    if (o) { /* a resent put: keep the first value */
-        o->client_ref = 1;
-        rc_resp_write_ok(c->out);
+    if (o && !l) {
+        rc_resp_write_error(c->out, "ERR this id is already a put value kept on the head");
         return;
     }
-    o = rc_malloc(sizeof(*o) + (len ? len : 1));
-    o->len = (uint32_t)len;
-    o->npins = 0;
-    o->client_ref = 1;
-    memcpy(o->data, c->argv[2], len);
-    rc_dict_add(p->objs, id.b, 16, o);
-    p->st.objects++;
+    char err[ERRLEN];
+    int added = put_record(c, p, &id, NULL, 0);
+    if (added < 0) return;
+    if (rc_plane_loc_add(p, &id, size, n, err, sizeof(err)) != RC_OK) {
+        if (added) {
+            tobj_t *fresh = rc_plane_obj(p, &id);
+            fresh->client_ref = 0;
+            rc_plane_maybe_free_obj(p, &id, fresh);
+        }
+        rc_resp_write_errorf(c->out, "ERR %s", err);
+        return;
+    }
     rc_resp_write_ok(c->out);
+    rc_plane_flush(p);
+}
+
+/* OBJ.ADDLOC id size node: node fetched a copy of id. Replies 1, or 0 when
+ * the object is gone meanwhile (the node should delete its copy). */
+static void cmd_add_loc(rc_cmd_ctx_t *c)
+{
+    rc_task_plane_t *p = plane_of(c);
+    rc_id_t id;
+    uint64_t size;
+    if (!p || !arg_id(c, 1, &id) || !size_arg(c, 2, &size)) return;
+    tnode_t *n = node_arg(c, p, 3);
+    if (!n) return;
+    if (!rc_plane_loc(p, &id)) {
+        rc_resp_write_int(c->out, 0);
+        return;
+    }
+    char err[ERRLEN];
+    if (rc_plane_loc_add(p, &id, size, n, err, sizeof(err)) != RC_OK) {
+        rc_resp_write_errorf(c->out, "ERR %s", err);
+        return;
+    }
+    rc_resp_write_int(c->out, 1);
+    rc_plane_flush(p);
 }
 
 static void cmd_release(rc_cmd_ctx_t *c)
@@ -597,6 +753,12 @@ const rc_cmd_def_t rc_task_commands[] = {
      "Exact per-state task counts (JSON)"},
     {"OBJ.PUT", 3, RC_CMD_WRITE | RC_CMD_CLIENT, cmd_put, 0, 0, 0,
      "Store an object of at most 100 KiB on the head"},
+    {"OBJ.PUTTARGET", -2, RC_CMD_READONLY | RC_CMD_CLIENT, cmd_put_target, 0, 0, 0,
+     "The node (id, object address) to push a put value over 100 KiB to"},
+    {"OBJ.PUTLOC", 4, RC_CMD_WRITE | RC_CMD_CLIENT, cmd_put_loc, 0, 0, 0,
+     "Record a put value pushed to a node's object store"},
+    {"OBJ.ADDLOC", 4, RC_CMD_WRITE, cmd_add_loc, 0, 0, 0,
+     "A node holds a copy of a stored object now (1), or the object is gone (0)"},
     {"OBJ.RELEASE", -2, RC_CMD_WRITE | RC_CMD_CLIENT, cmd_release, 0, 0, 0,
      "Drop the client's reference to objects"},
 };

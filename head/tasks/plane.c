@@ -198,6 +198,7 @@ void rc_plane_maybe_free_task(rc_task_plane_t *p, task_t *t)
     if (!rc_plane_is_final(t) || (t->flags & F_CLIENT_REF) || t->npins || t->watch) return;
     remember(p, t);
     all_unlink(p, t);
+    rc_plane_loc_drop(p, &t->id);
     rc_dict_delete(p->tasks, t->id.b, 16); /* frees t and its result */
     p->st.records--;
 }
@@ -205,6 +206,7 @@ void rc_plane_maybe_free_task(rc_task_plane_t *p, task_t *t)
 void rc_plane_maybe_free_obj(rc_task_plane_t *p, const rc_id_t *id, tobj_t *o)
 {
     if (o->client_ref || o->npins) return;
+    rc_plane_loc_drop(p, id);
     rc_dict_delete(p->objs, id->b, 16);
     p->st.objects--;
 }
@@ -278,6 +280,11 @@ static void wake_node(rc_task_plane_t *p, tnode_t *n)
     n->woken = 1;
     n->wnext = p->wake;
     p->wake = n;
+}
+
+void rc_plane_wake(rc_task_plane_t *p, tnode_t *n)
+{
+    wake_node(p, n);
 }
 
 static void class_activate(rc_task_plane_t *p, tclass_t *c)
@@ -903,14 +910,24 @@ int rc_plane_done(rc_task_plane_t *p, const void *res, const uint8_t *raw, size_
         memcpy(t->worker_id.b, r->worker_id.data, sizeof(t->worker_id.b));
     switch (r->status) {
     case RAYC__TASK_STATUS__STATUS_OK: {
-        if (r->data.len > RC_TASK_INLINE_MAX) {
-            char msg[200];
+        char msg[300];
+        if (r->data.len > RC_TASK_INLINE_MAX || (r->in_store && r->data.len)) {
             snprintf(msg, sizeof(msg),
-                     "result of %zu bytes exceeds the 100 KiB inline limit; large objects are "
-                     "not supported yet: return less data",
+                     "result of %zu bytes sent inline; values over the 100 KiB inline limit stay "
+                     "in the node's object store (the worker is too old or broken)",
                      r->data.len);
             rc_plane_finish(p, t, RC_TASK_FAILED, RAYC__TASK_STATUS__STATUS_OBJECT_TOO_LARGE, msg);
             return 1;
+        }
+        if (r->in_store) {
+            char why[160];
+            if (rc_plane_loc_add(p, &id, r->object_size, t->node, why, sizeof(why)) != RC_OK) {
+                snprintf(msg, sizeof(msg), "result kept in the node's object store refused: %s",
+                         why);
+                rc_plane_finish(p, t, RC_TASK_FAILED, RAYC__TASK_STATUS__STATUS_OBJECT_TOO_LARGE,
+                                msg);
+                return 1;
+            }
         }
         rc_wire_slice_t d = {NULL, 0};
         uint32_t off = 0;
@@ -972,7 +989,7 @@ int rc_plane_cancel(rc_task_plane_t *p, task_t *t, int force)
 
 int rc_plane_node_has_work(const tnode_t *n)
 {
-    return n->ncancels > 0 || (n->state == RC_NODE_ALIVE && n->queued.n > 0);
+    return n->ncancels > 0 || n->nfrees > 0 || (n->state == RC_NODE_ALIVE && n->queued.n > 0);
 }
 
 typedef struct {
@@ -982,9 +999,13 @@ typedef struct {
     size_t size; /* bytes of the TaskSpec as sent */
 } pitem_t;
 
+#define LOC_ADDRS_MAX 8
+
 /* Replaces ref arguments by the data of their objects, in place (pointers into
- * the stored results; nothing is copied). */
-static void resolve_refs(rc_task_plane_t *p, pitem_t *it)
+ * the stored results; nothing is copied). A ref to an object kept in node
+ * stores stays a ref, with its size and where to fetch it (n's own address
+ * first when n holds it). */
+static void resolve_refs(rc_task_plane_t *p, tnode_t *n, pitem_t *it)
 {
     Rayc__TaskSpec *s = it->spec;
     it->saved = rc_calloc(s->n_args ? s->n_args : 1, sizeof(*it->saved));
@@ -993,6 +1014,21 @@ static void resolve_refs(rc_task_plane_t *p, pitem_t *it)
         if (a->value_case != RAYC__TASK_ARG__VALUE_REF || a->ref.len != 16) continue;
         rc_id_t rid;
         memcpy(rid.b, a->ref.data, 16);
+        tloc_t *l = rc_plane_loc(p, &rid);
+        if (l) {
+            const char *addrs[LOC_ADDRS_MAX];
+            size_t na = rc_plane_loc_addrs(p, l, addrs, LOC_ADDRS_MAX);
+            for (size_t k = 1; k < na; k++)
+                if (addrs[k] == n->objaddr) {
+                    addrs[k] = addrs[0];
+                    addrs[0] = n->objaddr;
+                }
+            a->size = l->size ? l->size : 1;
+            a->n_locations = na;
+            a->locations = na ? rc_malloc(na * sizeof(char *)) : NULL;
+            if (na) memcpy(a->locations, addrs, na * sizeof(char *));
+            continue;
+        }
         it->saved[i] = a->ref;
         ProtobufCBinaryData d = {0, NULL};
         task_t *dt = rc_plane_task(p, &rid);
@@ -1013,11 +1049,16 @@ static void resolve_refs(rc_task_plane_t *p, pitem_t *it)
 static void unresolve(pitem_t *it)
 {
     Rayc__TaskSpec *s = it->spec;
-    for (size_t i = 0; i < s->n_args; i++)
+    for (size_t i = 0; i < s->n_args; i++) {
         if (it->saved[i].data) {
             s->args[i]->value_case = RAYC__TASK_ARG__VALUE_REF;
             s->args[i]->ref = it->saved[i];
         }
+        /* Borrowed addresses: only the array is ours. */
+        rc_free(s->args[i]->locations);
+        s->args[i]->locations = NULL;
+        s->args[i]->n_locations = 0;
+    }
     rc_free(it->saved);
     rayc__task_spec__free_unpacked(s, NULL);
 }
@@ -1038,7 +1079,7 @@ void rc_plane_pull_reply(rc_task_plane_t *p, tnode_t *n, uint32_t slots, rc_buf_
             it->spec = rayc__task_spec__unpack(NULL, t->spec_len, task_spec(t));
         }
         if (it->spec) {
-            resolve_refs(p, it);
+            resolve_refs(p, n, it);
             it->size = rayc__task_spec__get_packed_size(it->spec);
         } else {
             /* The stored bytes plus attempt (field 17, varint): a later field
@@ -1049,6 +1090,7 @@ void rc_plane_pull_reply(rc_task_plane_t *p, tnode_t *n, uint32_t slots, rc_buf_
     }
     for (size_t i = 0; i < n->ncancels; i++) total += 1 + 1 + 16;
     if (n->ncancels) total += 1 + rc_wire_varint_len(n->ncancels) + n->ncancels;
+    total += n->nfrees * (1 + 1 + 16);
 
     rc_buf_printf(out, "$%zu\r\n", total);
     size_t start = out->len;
@@ -1079,12 +1121,85 @@ void rc_plane_pull_reply(rc_task_plane_t *p, tnode_t *n, uint32_t slots, rc_buf_
         for (size_t i = 0; i < n->ncancels; i++) rc_buf_append_char(out, (char)n->cancels[i].force);
     }
     n->ncancels = 0;
+    for (size_t i = 0; i < n->nfrees; i++) {
+        rc_wire_put_ld(out, 4, 16);
+        rc_buf_append(out, n->frees[i].b, 16);
+    }
+    n->nfrees = 0;
     RC_ASSERT(out->len - start == total);
     rc_buf_append(out, "\r\n", 2);
     if (items != stackitems) rc_free(items);
 }
 
+static void node_view_set(rc_task_plane_t *p, tnode_t *tn, const rc_node_t *n);
+
+/* ---- reconstruction ------------------------------------------------------------------- */
+
+static int deps_present(rc_task_plane_t *p, task_t *t)
+{
+    rc_id_t *deps = task_deps(t);
+    for (uint16_t i = 0; i < t->ndeps; i++) {
+        task_t *d = rc_plane_task(p, &deps[i]);
+        if (d ? d->state != RC_TASK_FINISHED : !rc_plane_obj(p, &deps[i])) return 0;
+    }
+    return 1;
+}
+
+static int depends_on(task_t *t, const rc_id_t *id)
+{
+    rc_id_t *deps = task_deps(t);
+    for (uint16_t i = 0; i < t->ndeps; i++)
+        if (rc_id_eq(&deps[i], id)) return 1;
+    return 0;
+}
+
+int rc_plane_rerun(rc_task_plane_t *p, task_t *t)
+{
+    if (t->state != RC_TASK_FINISHED || (t->flags & F_COMMAND) || t->retries_left <= 0 ||
+        !deps_present(p, t))
+        return 0;
+    /* Back to not final: the FINISHED count it added is taken back. */
+    p->st.count[RC_TASK_FINISHED]--;
+    t->tn->count[RC_TASK_FINISHED]--;
+    t->state = RC_TASK_PENDING_ARGS_AVAIL;
+    p->st.count[RC_TASK_PENDING_ARGS_AVAIL]++;
+    t->tn->count[RC_TASK_PENDING_ARGS_AVAIL]++;
+    rc_free(t->result);
+    t->result = NULL;
+    t->result_len = t->data_off = t->data_len = 0;
+    t->status = 0;
+    t->start_ms = t->end_ms = 0;
+    t->retries_left--;
+    t->attempt++;
+    p->st.retries++;
+    rc_id_t *deps = task_deps(t);
+    for (uint16_t i = 0; i < t->ndeps; i++) {
+        task_t *d = rc_plane_task(p, &deps[i]);
+        tobj_t *o = d ? NULL : rc_plane_obj(p, &deps[i]);
+        if (d) d->npins++;
+        if (o) o->npins++;
+    }
+    /* Tasks waiting for a node with this value as an argument wait for it again. */
+    for (task_t *d = p->all; d; d = d->anext) {
+        if (d->state != RC_TASK_PENDING_NODE_ASSIGNMENT || !depends_on(d, &t->id)) continue;
+        class_remove(p, d->cls, d);
+        set_state(p, d, RC_TASK_PENDING_ARGS_AVAIL);
+        d->unresolved++;
+        watch_add_dep(t, d);
+    }
+    make_ready(p, t);
+    return 1;
+}
+
 /* ---- nodes ----------------------------------------------------------------------------- */
+
+void rc_plane_node_refresh(rc_task_plane_t *p, tnode_t *n)
+{
+    rc_node_t *info = p->nodes ? rc_node_table_get(p->nodes, &n->id) : NULL;
+    if (!info || n->state == RC_NODE_DEAD) return;
+    node_view_set(p, n, info);
+    p->released = 1;
+}
 
 static void tnode_free(void *v)
 {
@@ -1092,6 +1207,7 @@ static void tnode_free(void *v)
     rc_res_free(&n->total);
     rc_res_free(&n->used);
     rc_free(n->cancels);
+    rc_free(n->frees);
     rc_free(n);
 }
 
@@ -1120,9 +1236,14 @@ static void node_view_set(rc_task_plane_t *p, tnode_t *tn, const rc_node_t *n)
     avail.cpu = avail.cpu > tn->used.cpu ? avail.cpu - tn->used.cpu : 0;
     avail.gpu = avail.gpu > tn->used.gpu ? avail.gpu - tn->used.gpu : 0;
     avail.memory = avail.memory > tn->used.memory ? avail.memory - tn->used.memory : 0;
-    avail.object_store_memory = avail.object_store_memory > tn->used.object_store_memory
-                                    ? avail.object_store_memory - tn->used.object_store_memory
-                                    : 0;
+    /* The object store also holds the objects kept there (their bytes, as the
+     * head knows them), so a node full of objects scores as busy. */
+    int64_t obj = tn->obj_bytes > (uint64_t)(RC_RES_MAX / RC_RES_SCALE)
+                      ? RC_RES_MAX
+                      : (int64_t)tn->obj_bytes * RC_RES_SCALE;
+    int64_t osm_used = tn->used.object_store_memory + obj;
+    avail.object_store_memory =
+        avail.object_store_memory > osm_used ? avail.object_store_memory - osm_used : 0;
     for (size_t i = 0; i < avail.ncustom;) {
         int64_t u = rc_res_get(&tn->used, avail.custom[i].name);
         int64_t a = avail.custom[i].amount > u ? avail.custom[i].amount - u : 0;
@@ -1188,6 +1309,7 @@ void rc_task_plane_node_event(void *arg, const rc_node_t *n, const char *event)
             (void)rc_sched_node_set_state(p->sched, tn->slot, RC_SCHED_DEAD);
         tn->state = RC_NODE_DEAD;
         evacuate(p, tn, n->death_reason);
+        rc_plane_loc_node_gone(p, tn);
         node_remove(p, tn);
         p->nodes_changed = 1;
         rc_plane_flush(p);
@@ -1206,7 +1328,13 @@ void rc_task_plane_node_event(void *arg, const rc_node_t *n, const char *event)
         if (tn->slot != RC_SCHED_NONE)
             (void)rc_sched_node_set_state(p->sched, tn->slot, RC_SCHED_DEAD);
         evacuate(p, tn, "the node's agent restarted");
+        rc_plane_loc_node_gone(p, tn);
     }
+    if (n->object_port && n->node_ip && *n->node_ip)
+        snprintf(tn->objaddr, sizeof(tn->objaddr), strchr(n->node_ip, ':') ? "[%s]:%u" : "%s:%u",
+                 n->node_ip, (unsigned)n->object_port);
+    else
+        tn->objaddr[0] = '\0';
     tn->start_time_ms = n->start_time_ms;
     tn->pid = n->pid;
     tn->state = n->state;
@@ -1321,6 +1449,7 @@ rc_task_plane_t *rc_task_plane_new(uv_loop_t *loop, rc_node_table_t *nodes,
     p->publish_arg = publish_arg;
     p->tasks = rc_dict_new(task_free);
     p->objs = rc_dict_new(rc_free);
+    p->locs = rc_dict_new(rc_plane_loc_free);
     p->classes = rc_dict_new(class_free);
     p->tnodes = rc_dict_new(tnode_free);
     p->names = rc_dict_new(rc_free);
@@ -1367,6 +1496,7 @@ void rc_task_plane_free(rc_task_plane_t *p)
     rc_waiters_free_all(p);
     rc_dict_free(p->tasks);
     rc_dict_free(p->objs);
+    rc_dict_free(p->locs);
     rc_dict_free(p->classes);
     rc_dict_free(p->tnodes);
     rc_dict_free(p->names);

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "dict.h"
+#include "err.h"
 #include "id.h"
 #include "nodes.h"
 #include "res.h"
@@ -103,13 +104,24 @@ static inline const char *task_name(task_t *t)
     return (const char *)(task_deps(t) + t->ndeps);
 }
 
-/* A put object. */
+/* A put object: its bytes (at most 100 KiB), or none when it is kept in node
+ * object stores (p->locs has it then). */
 typedef struct {
     uint32_t len;
     uint32_t npins;
     uint8_t client_ref;
     uint8_t data[];
 } tobj_t;
+
+/* Where an object kept in node object stores is: a task result or a put value
+ * over 100 KiB (objects.c). Only the head's bookkeeping: the bytes stay on the
+ * nodes. */
+typedef struct {
+    uint64_t size;
+    uint32_t n, cap;
+    rc_id_t *nodes; /* nodes holding a copy, the first one made first */
+    char *lost;     /* why every copy is gone for good (owned), or NULL */
+} tloc_t;
 
 /* A scheduling class: tasks that ask for the same thing wait in one FIFO, and
  * only its head is tried (one rc_sched_place per attempt, never a scan). */
@@ -147,6 +159,10 @@ struct tnode {
     waiter_t *puller;
     int woken;
     tnode_t *wnext;
+    char objaddr[80];   /* "HOST:PORT" of its object port; "" when it has none */
+    uint64_t obj_bytes; /* bytes of the objects it holds (objects.c) */
+    rc_id_t *frees;     /* objects it may delete, sent with the next PullReply */
+    size_t nfrees, capfrees;
 };
 
 typedef enum { W_PULL, W_GET, W_WAIT } wkind_t;
@@ -177,6 +193,7 @@ struct rc_task_plane {
     rc_sched_t *sched;
     rc_dict_t *tasks;   /* id → task_t* (owned) */
     rc_dict_t *objs;    /* id → tobj_t* (owned) */
+    rc_dict_t *locs;    /* id → tloc_t* (owned): objects kept in node stores */
     rc_dict_t *classes; /* key → tclass_t* (owned) */
     rc_dict_t *tnodes;  /* id → tnode_t* (owned) */
     tnode_t **byslot;
@@ -231,6 +248,32 @@ void rc_plane_flush(rc_task_plane_t *p);
 void rc_plane_pull_reply(rc_task_plane_t *p, tnode_t *n, uint32_t slots, rc_buf_t *out);
 int rc_plane_node_has_work(const tnode_t *n);
 tnode_t *rc_plane_node(rc_task_plane_t *p, const rc_id_t *id);
+
+/* Reconstruction of a FINISHED task whose stored result was lost: 1 when it
+ * runs again (a retry left, its arguments still there), 0 when it cannot. */
+int rc_plane_rerun(rc_task_plane_t *p, task_t *t);
+/* The scheduler's view of n again (its object bytes changed). */
+void rc_plane_node_refresh(rc_task_plane_t *p, tnode_t *n);
+void rc_plane_wake(rc_task_plane_t *p, tnode_t *n);
+
+/* ---- objects.c: objects kept in node stores ------------------------------------------ */
+tloc_t *rc_plane_loc(rc_task_plane_t *p, const rc_id_t *id);
+/* n holds a copy of id (size bytes). RC_EINVAL with err when the size differs
+ * from the known one or n has no object port. */
+rc_err_t rc_plane_loc_add(rc_task_plane_t *p, const rc_id_t *id, uint64_t size, tnode_t *n,
+                          char *err, size_t errcap);
+/* The object is gone from the head's tables: its nodes may delete their copies. */
+void rc_plane_loc_drop(rc_task_plane_t *p, const rc_id_t *id);
+/* n died: its copies are gone; objects left with none are made again by their
+ * task when it can run again, else marked lost. */
+void rc_plane_loc_node_gone(rc_task_plane_t *p, tnode_t *n);
+/* Up to cap object addresses of the nodes holding l (those with an object port). */
+size_t rc_plane_loc_addrs(rc_task_plane_t *p, const tloc_t *l, const char **out, size_t cap);
+/* Appends TaskResult fields 10..12 (in_store, object_size, locations) for l to a
+ * packed TaskResult being written (protobuf merges them). Returns the bytes added
+ * when out is NULL (a dry run), else appends them. */
+size_t rc_plane_loc_result_fields(rc_task_plane_t *p, const tloc_t *l, rc_buf_t *out);
+void rc_plane_loc_free(void *v);
 
 /* ---- cmd_tasks.c: waiters ----------------------------------------------------------- */
 /* A task became final: tell its getters (the watch is detached by the caller). */

@@ -210,6 +210,7 @@ static inline void tf_node(tf_t *f, int k, int cpu)
     m.protocol_version = RC_NODE_PROTOCOL_VERSION;
     m.start_time_ms = (int64_t)T0;
     m.pid = 100 + k;
+    m.object_port = (uint32_t)(7000 + k);
     m.total = &total;
     uint8_t buf[512];
     size_t n = rayc__node_info__pack(&m, buf);
