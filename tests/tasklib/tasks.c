@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "rayc.h"
 
 /* Returns nothing. */
@@ -138,4 +140,64 @@ int nested_echo(rayc_task_t *t)
     rayc_value_free(&v);
     rayc_release(c, &r, 1);
     return rayc_task_return(t, out, (size_t)n);
+}
+
+/* The 8-byte little-endian number in argument i; 0 and a failure if it is
+ * missing or not 8 bytes. */
+static int arg_u64(rayc_task_t *t, size_t i, const char *task, uint64_t *out)
+{
+    size_t len = 0;
+    const uint8_t *p = i < rayc_task_nargs(t) ? rayc_task_arg(t, i, &len) : NULL;
+    if (!p || len != 8) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "%s: argument %zu must be an 8-byte little-endian number", task,
+                 i);
+        rayc_task_fail(t, msg);
+        return -1;
+    }
+    *out = rc_blob_get_le64(p);
+    return 0;
+}
+
+/* Returns the blob (blob.h) of arg0 = size, arg1 = seed (8-byte little-endian
+ * each): large results of known bytes, made in one pass. */
+int blob(rayc_task_t *t)
+{
+    uint64_t size, seed;
+    if (arg_u64(t, 0, "blob", &size) != 0 || arg_u64(t, 1, "blob", &seed) != 0) return 1;
+    if (size > SIZE_MAX / 2) return rayc_task_fail(t, "blob: size too large"), 1;
+    uint8_t *buf = malloc(size ? (size_t)size : 1);
+    if (!buf) return rayc_task_fail(t, "blob: out of memory"), 1;
+    rc_blob_fill(buf, size, seed);
+    int rc = rayc_task_return(t, buf, (size_t)size);
+    free(buf);
+    return rc;
+}
+
+/* Returns the digest (blob.h) of its first argument, 8 bytes little-endian. */
+int digest(rayc_task_t *t)
+{
+    size_t len = 0;
+    const void *p = rayc_task_nargs(t) ? rayc_task_arg(t, 0, &len) : NULL;
+    uint8_t out[8];
+    rc_blob_put_le64(out, rc_blob_digest(p ? p : "", len));
+    return rayc_task_return(t, out, 8);
+}
+
+/* As blob, but with the executor's open-file limit lowered so that it cannot
+ * open one more fd while returning: a large result then has no memfd, and
+ * the task must fail saying so. The limit is restored before returning. */
+int blob_no_fds(rayc_task_t *t)
+{
+    struct rlimit old, low;
+    if (getrlimit(RLIMIT_NOFILE, &old) != 0) return rayc_task_fail(t, "getrlimit failed"), 1;
+    int probe = dup(2); /* the lowest free fd number */
+    if (probe < 0) return rayc_task_fail(t, "blob_no_fds: dup failed"), 1;
+    close(probe);
+    low = old;
+    low.rlim_cur = (rlim_t)probe;
+    if (setrlimit(RLIMIT_NOFILE, &low) != 0) return rayc_task_fail(t, "setrlimit failed"), 1;
+    int rc = blob(t);
+    setrlimit(RLIMIT_NOFILE, &old);
+    return rc;
 }

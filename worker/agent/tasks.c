@@ -306,7 +306,7 @@ static void on_pull_reply(redisAsyncContext *ac, void *r, void *priv)
     t->retry_ms = 0;
     for (size_t i = 0; i < pr->n_tasks; i++) {
         hold(t, pr->tasks[i]);
-        rc_exec_pool_submit(t->pool, pr->tasks[i]);
+        rc_exec_pool_submit(t->pool, pr->tasks[i], NULL, 0);
     }
     if (pr->n_tasks) update_available(t);
     for (size_t i = 0; i < pr->n_cancel_task_ids; i++) {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -19,6 +20,7 @@ rc_exec_result_t *rc_exec_result_new(const ProtobufCBinaryData *task_id, uint32_
     }
     r->attempt = attempt;
     r->status = status;
+    r->fd = -1;
     return r;
 }
 
@@ -39,6 +41,7 @@ void rc_exec_result_free(rc_exec_result_t *r)
     rc_free(r->task_id);
     rc_free(r->data);
     rc_free(r->error);
+    if (r->fd >= 0) close(r->fd);
     rc_free(r);
 }
 
@@ -53,6 +56,11 @@ void rc_exec_result_to_pb(const rc_exec_result_t *r, Rayc__TaskResult *out)
     out->data.len = r->len;
     out->error = r->error ? r->error : (char *)"";
     out->exit_code = r->exit_code;
+    /* fd: still ours; object_size alone: the agent moved it into its store. */
+    if (r->fd >= 0 || r->object_size > 0) {
+        out->in_store = 1;
+        out->object_size = r->object_size;
+    }
     if (r->worker_pid) {
         out->worker_pid = r->worker_pid;
         out->worker_id.data = (uint8_t *)r->worker_id;

@@ -2,14 +2,18 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "clock.h"
 #include "cmd.h"
 #include "frame.h"
 #include "log.h"
+#include "objfd.h"
 
 #define COMP              "exec"
 #define SPAWN_BACKOFF_MIN 100
@@ -27,6 +31,11 @@ typedef struct task {
     int is_cmd;
     uint8_t *frame; /* function: the framed ExecRequest */
     size_t framelen;
+    /* function: our duplicates of its object memfds, in ExecRequest.objects
+     * order. Kept until the task ends, not just until they are sent: a task
+     * handed to an executor that dies before starting it goes to another one. */
+    int *fds;
+    size_t nfds;
     ex_t *ex;            /* function: the executor it was handed to; NULL while queued */
     struct task *exnext; /* next task handed to the same executor */
     rc_exec_cmd_t *cmd;  /* command: its runner */
@@ -40,6 +49,7 @@ struct ex {
     rc_exec_pool_t *p;
     uv_process_t proc;
     uv_pipe_t in, out; /* in: our writes, its fd 3; out: its fd 4, our reads */
+    int sock;          /* our end of its fd 5 (objfd.h), nonblocking; -1 once dead */
     rc_frame_reader_t rd;
     /* Tasks handed to it, in order: the first runs, the rest wait in its pipe
      * (up to EX_PIPELINE), so a no-op task costs no round trip of its own. */
@@ -113,6 +123,8 @@ static void finish_task(rc_exec_pool_t *p, task_t *t, rc_exec_result_t *res)
         p->tail = t->prev;
     p->ntasks--;
     if (t->ex) ex_unlink(t->ex, t);
+    for (size_t i = 0; i < t->nfds; i++) close(t->fds[i]);
+    rc_free(t->fds);
     rc_free(t->id);
     rc_free(t->frame);
     rc_free(t->kill_msg);
@@ -162,6 +174,8 @@ static void ex_die(ex_t *e, const char *why)
     e->dead = 1;
     p->nlive--;
     if (!e->exited) kill(e->pid, SIGKILL);
+    if (e->sock >= 0) close(e->sock);
+    e->sock = -1;
     uv_close((uv_handle_t *)&e->in, on_ex_closed);
     uv_close((uv_handle_t *)&e->out, on_ex_closed);
     if (!e->had_task && !p->closing) {
@@ -223,6 +237,52 @@ static void on_ex_exit(uv_process_t *proc, int64_t status, int sig)
     uv_close((uv_handle_t *)&e->proc, on_ex_closed);
 }
 
+/* The memfd of a result the executor kept out of line (tr->in_store): it sent
+ * it on fd 5 before the frame. On success *fd is set; otherwise why says what
+ * went wrong for the task's error, and the return value is 1 when the
+ * executor is at fault (and will be killed), 0 when we are (our fd limit). */
+static int take_result_fd(ex_t *e, const Rayc__TaskResult *tr, int *fd, char *why, size_t cap)
+{
+    char detail[256];
+    int fds[1];
+    size_t n = 0;
+    if (tr->status != RAYC__TASK_STATUS__STATUS_OK || tr->data.len) {
+        snprintf(detail, sizeof(detail), "it marked a %s result as kept in a memfd",
+                 tr->data.len ? "non-empty inline" : "failed");
+        goto bad;
+    }
+    rc_err_t rc = rc_objfd_recv(e->sock, MSG_DONTWAIT, fds, 1, &n);
+    if (rc == RC_EIO && errno == EMFILE) {
+        snprintf(why, cap,
+                 "the worker agent could not receive the task's result of %llu bytes from its "
+                 "executor: too many open files (raise the agent's open-file limit)",
+                 (unsigned long long)tr->object_size);
+        return 0;
+    }
+    if (rc != RC_OK || n != 1) {
+        snprintf(detail, sizeof(detail), "%s",
+                 rc == RC_EAGAIN || (rc == RC_OK && n == 0)
+                     ? "it announced a result in a memfd but sent no memfd"
+                 : rc == RC_EPROTO ? "it sent a malformed memfd message"
+                 : rc == RC_EIO    ? strerror(errno)
+                                   : rc_strerror(rc));
+        goto bad;
+    }
+    if (rc_objfd_check(fds[0], tr->object_size, detail, sizeof(detail)) != RC_OK) {
+        close(fds[0]);
+        goto bad;
+    }
+    *fd = fds[0];
+    return 0;
+bad:
+    snprintf(why, cap,
+             "the executor (pid %d) handed back an unusable result of %llu bytes: %s; it was "
+             "killed",
+             e->pid, (unsigned long long)tr->object_size, detail);
+    rc_log_error(COMP, "executor pid=%d: %s; killing it", e->pid, detail);
+    return 1;
+}
+
 static void on_ex_result(ex_t *e, const uint8_t *msg, size_t len)
 {
     rc_exec_pool_t *p = e->p;
@@ -235,21 +295,33 @@ static void on_ex_result(ex_t *e, const uint8_t *msg, size_t len)
     }
     p->backoff_ms = 0;
     e->done++;
+    char why[512] = "";
+    int fd = -1, bad = 0;
+    if (tr->in_store) bad = take_result_fd(e, tr, &fd, why, sizeof(why));
     rc_exec_result_t *r = result_for(t, (int)tr->status);
     if (t->cancelled) {
         r->status = RAYC__TASK_STATUS__STATUS_CANCELLED;
         rc_exec_result_error(r, "task cancelled (it ran to completion first)");
+        if (fd >= 0) close(fd);
+    } else if (*why) {
+        r->status = RAYC__TASK_STATUS__STATUS_APP_ERROR;
+        rc_exec_result_error(r, "%s", why);
     } else {
         if (tr->data.len) {
             r->data = rc_malloc(tr->data.len);
             memcpy(r->data, tr->data.data, tr->data.len);
             r->len = tr->data.len;
         }
+        r->fd = fd;
+        if (fd >= 0) r->object_size = tr->object_size;
         if (tr->status != RAYC__TASK_STATUS__STATUS_OK)
             rc_exec_result_error(r, "%s", tr->error && *tr->error ? tr->error : "task failed");
     }
     rayc__task_result__free_unpacked(tr, NULL);
     finish_task(p, t, r);
+    /* Its fd 5 cannot be trusted any more, nor its next results: a task
+     * already handed to it behind this one is reported as by any death. */
+    if (bad) ex_die(e, "it handed back an unusable result memfd");
 }
 
 static void on_ex_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -299,11 +371,22 @@ static ex_t *ex_spawn(rc_exec_pool_t *p, char *err, size_t cap)
 {
     ex_t *e = rc_calloc(1, sizeof(*e));
     e->p = p;
+    e->sock = -1;
     rc_frame_reader_init(&e->rd);
     uv_pipe_init(p->loop, &e->in, 0);
     uv_pipe_init(p->loop, &e->out, 0);
     e->in.data = e->out.data = e->proc.data = e;
-    uv_stdio_container_t stdio[5];
+    int rc = 0, spawned = 0, sv[2] = {-1, -1};
+    /* fd 5: CLOEXEC on both ends here (no other child may inherit them);
+     * libuv's dup2 gives the executor its end without the flag. Ours is
+     * nonblocking: the loop never waits on it (objfd.h, ex_run). */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 ||
+        fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
+        snprintf(err, cap, "cannot create the object socket of an executor: %s", strerror(errno));
+        goto fail;
+    }
+    e->sock = sv[0];
+    uv_stdio_container_t stdio[6];
     stdio[0].flags = UV_IGNORE;
     for (int i = 1; i <= 2; i++) {
         if (p->cfg.env.log_fd >= 0) {
@@ -317,6 +400,8 @@ static ex_t *ex_spawn(rc_exec_pool_t *p, char *err, size_t cap)
     stdio[3].data.stream = (uv_stream_t *)&e->in;
     stdio[4].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
     stdio[4].data.stream = (uv_stream_t *)&e->out;
+    stdio[5].flags = UV_INHERIT_FD;
+    stdio[5].data.fd = sv[1];
     char *args[2] = {p->exe, NULL};
     uv_process_options_t o;
     memset(&o, 0, sizeof(o));
@@ -325,24 +410,15 @@ static ex_t *ex_spawn(rc_exec_pool_t *p, char *err, size_t cap)
     o.args = args;
     o.env = p->cfg.env.env;
     o.cwd = p->cfg.env.cwd;
-    o.stdio_count = 5;
+    o.stdio_count = 6;
     o.stdio = stdio;
-    int rc = uv_spawn(p->loop, &e->proc, &o);
+    rc = uv_spawn(p->loop, &e->proc, &o);
+    spawned = 1;
+    close(sv[1]);
+    sv[1] = -1;
     if (rc != 0) {
         snprintf(err, cap, "cannot start the executor %s: %s", p->exe, uv_strerror(rc));
-        p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : SPAWN_BACKOFF_MIN;
-        if (p->backoff_ms > SPAWN_BACKOFF_MAX) p->backoff_ms = SPAWN_BACKOFF_MAX;
-        p->next_spawn_at = rc_clock_mono_ms() + p->backoff_ms;
-        /* Free through the close callbacks, as libuv requires. */
-        e->exited = 1;
-        e->dead = 1;
-        e->handles = 3;
-        e->next = p->exs;
-        p->exs = e;
-        uv_close((uv_handle_t *)&e->in, on_ex_closed);
-        uv_close((uv_handle_t *)&e->out, on_ex_closed);
-        uv_close((uv_handle_t *)&e->proc, on_ex_closed);
-        return NULL;
+        goto fail;
     }
     e->pid = e->proc.pid;
     e->id = rc_id_random();
@@ -354,10 +430,70 @@ static ex_t *ex_spawn(rc_exec_pool_t *p, char *err, size_t cap)
     uv_read_start((uv_stream_t *)&e->out, rc_exec_scratch_alloc, on_ex_read);
     rc_log_debug(COMP, "executor started pid=%d", e->pid);
     return e;
+fail:
+    p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : SPAWN_BACKOFF_MIN;
+    if (p->backoff_ms > SPAWN_BACKOFF_MAX) p->backoff_ms = SPAWN_BACKOFF_MAX;
+    p->next_spawn_at = rc_clock_mono_ms() + p->backoff_ms;
+    if (sv[0] >= 0) close(sv[0]);
+    if (sv[1] >= 0) close(sv[1]);
+    e->sock = -1;
+    /* Free through the close callbacks, as libuv requires; proc is a handle
+     * only once uv_spawn was called (it inits it even when it fails). */
+    e->exited = 1;
+    e->dead = 1;
+    e->handles = spawned ? 3 : 2;
+    e->next = p->exs;
+    p->exs = e;
+    uv_close((uv_handle_t *)&e->in, on_ex_closed);
+    uv_close((uv_handle_t *)&e->out, on_ex_closed);
+    if (spawned) uv_close((uv_handle_t *)&e->proc, on_ex_closed);
+    return NULL;
 }
 
-static void ex_run(ex_t *e, task_t *t)
+/* What ex_run did with a task. */
+typedef enum {
+    RUN_HANDED, /* handed to e (or e died on the write and reported it) */
+    RUN_LATER,  /* e's fd 5 is full: the task stays queued until e answers */
+    RUN_RETRY,  /* e turned out dead: the task stays queued for another */
+    RUN_FAILED, /* the task was finished with an error */
+} run_t;
+
+/* Sends t's object memfds on e's fd 5, ahead of the frame (objfd.h). */
+static run_t ex_send_fds(ex_t *e, task_t *t)
 {
+    rc_err_t rc = rc_objfd_send(e->sock, t->fds, t->nfds);
+    if (rc == RC_OK) return RUN_HANDED;
+    if (rc == RC_EAGAIN && e->nq > 0) {
+        /* A few fds per message: only an executor that lets a whole pipeline
+         * of them pile up fills the socket. It drains fd 5 as it reads each
+         * request, so wait for its next result (on_ex_read dispatches). */
+        return RUN_LATER;
+    }
+    if (rc == RC_EAGAIN || rc == RC_ECLOSED) {
+        /* Idle yet full, or gone: it is broken or dying. */
+        ex_die(e, rc == RC_EAGAIN ? "its object socket is full while idle"
+                                  : "its object socket closed");
+        return RUN_RETRY;
+    }
+    /* Our side (ETOOMANYREFS, ENOBUFS, ENOMEM): no executor would do better now. */
+    int en = errno;
+    rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_APP_ERROR);
+    rc_exec_result_error(r,
+                         "the worker agent cannot pass the task's %zu object arguments to an "
+                         "executor: sendmsg: %s",
+                         t->nfds, strerror(en));
+    rc_log_error(COMP, "cannot send %zu object fds to executor pid=%d: %s", t->nfds, e->pid,
+                 strerror(en));
+    finish_task(e->p, t, r);
+    return RUN_FAILED;
+}
+
+static run_t ex_run(ex_t *e, task_t *t)
+{
+    if (t->nfds) {
+        run_t how = ex_send_fds(e, t);
+        if (how != RUN_HANDED) return how;
+    }
     wreq_t *w = rc_malloc(sizeof(*w) + t->framelen);
     memcpy(w->data, t->frame, t->framelen);
     w->req.data = e;
@@ -376,6 +512,7 @@ static void ex_run(ex_t *e, task_t *t)
         rc_free(w);
         ex_die(e, uv_strerror(rc));
     }
+    return RUN_HANDED;
 }
 
 /* Hands queued function tasks to idle executors, starting executors as
@@ -423,8 +560,9 @@ static void dispatch(rc_exec_pool_t *p)
                 return;
             }
         }
-        ex_run(idle, t);
-        /* ex_run may have killed the executor and so changed the list. */
+        if (ex_run(idle, t) == RUN_LATER) return;
+        /* ex_run may have killed the executor or finished t, and so changed
+         * the lists. */
         next = p->head;
     }
 }
@@ -497,7 +635,55 @@ size_t rc_exec_pool_workers(const rc_exec_pool_t *p, rc_exec_worker_t *out, size
     return n;
 }
 
-void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec)
+/* Checks objs against spec and keeps duplicates of their fds in t. NULL, or
+ * why the task cannot run (written to err). */
+static const char *take_objects(task_t *t, const Rayc__TaskSpec *spec, const rc_exec_obj_t *objs,
+                                size_t nobjs, char *err, size_t cap)
+{
+    if (nobjs == 0) return NULL;
+    if (t->is_cmd) {
+        snprintf(err, cap, "a command task takes no object arguments");
+        return err;
+    }
+    if (!objs) {
+        snprintf(err, cap, "the task's %zu object arguments are missing (a NULL list)", nobjs);
+        return err;
+    }
+    if (nobjs > RC_OBJFD_MAX) {
+        snprintf(err, cap,
+                 "the task has %zu arguments in the object store; at most %d can be passed to "
+                 "an executor: pass fewer, larger objects",
+                 nobjs, RC_OBJFD_MAX);
+        return err;
+    }
+    for (size_t i = 0; i < nobjs; i++) {
+        if (objs[i].arg >= spec->n_args) {
+            snprintf(err, cap, "object argument %u is out of range (the task has %zu arguments)",
+                     (unsigned)objs[i].arg, spec->n_args);
+            return err;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (objs[j].arg == objs[i].arg) {
+                snprintf(err, cap, "argument %u is given twice as an object",
+                         (unsigned)objs[i].arg);
+                return err;
+            }
+    }
+    t->fds = rc_malloc(nobjs * sizeof(*t->fds));
+    for (size_t i = 0; i < nobjs; i++) {
+        int fd = fcntl(objs[i].fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0) {
+            snprintf(err, cap, "the worker agent cannot hold the task's object argument %u: %s",
+                     (unsigned)objs[i].arg, strerror(errno));
+            return err;
+        }
+        t->fds[t->nfds++] = fd;
+    }
+    return NULL;
+}
+
+void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec, const rc_exec_obj_t *objs,
+                         size_t nobjs)
 {
     task_t *t = rc_calloc(1, sizeof(*t));
     t->p = p;
@@ -515,6 +701,13 @@ void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec)
         p->head = t;
     p->tail = t;
     p->ntasks++;
+    char err[1024];
+    if (take_objects(t, spec, objs, nobjs, err, sizeof(err))) {
+        rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_APP_ERROR);
+        rc_exec_result_error(r, "%s", err);
+        finish_task(p, t, r);
+        return;
+    }
     if (p->closing) {
         rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_WORKER_DIED);
         rc_exec_result_error(r, "the worker is shutting down");
@@ -522,7 +715,6 @@ void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec)
         return;
     }
     if (t->is_cmd) {
-        char err[1024];
         if (rc_exec_cmd_start(p->loop, spec, &p->cfg.env, on_cmd_done, t, &t->cmd, err,
                               sizeof(err)) != RC_OK) {
             rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_APP_ERROR);
@@ -535,6 +727,15 @@ void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec)
     Rayc__ExecRequest req;
     rayc__exec_request__init(&req);
     req.spec = (Rayc__TaskSpec *)spec;
+    Rayc__ExecObject obs[RC_OBJFD_MAX], *obp[RC_OBJFD_MAX];
+    for (size_t i = 0; i < nobjs; i++) {
+        rayc__exec_object__init(&obs[i]);
+        obs[i].arg = objs[i].arg;
+        obs[i].size = objs[i].size;
+        obp[i] = &obs[i];
+    }
+    req.n_objects = nobjs;
+    req.objects = obp;
     size_t n = rayc__exec_request__get_packed_size(&req);
     if (n > RC_FRAME_MAX) {
         rc_exec_result_t *r = result_for(t, RAYC__TASK_STATUS__STATUS_OBJECT_TOO_LARGE);

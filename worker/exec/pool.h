@@ -19,7 +19,21 @@
  *
  * Each executor gets a random worker_id when it starts and counts the results
  * it sends; rc_exec_pool_workers describes them (the agent's ResourceReport)
- * and every result an executor produced names it (worker_pid, worker_id). */
+ * and every result an executor produced names it (worker_pid, worker_id).
+ *
+ * Objects (task.proto, above ExecRequest): each executor has a 5th fd, fd 5,
+ * an AF_UNIX SOCK_SEQPACKET socket (objfd.h). A task's arguments held in the
+ * object store are given to submit as memfds; the pool keeps duplicates until
+ * the task ends (a task requeued from a dead executor sends them again) and,
+ * just before writing the task's request to an executor, sends them all in
+ * one SCM_RIGHTS message on fd 5. Our end is nonblocking: a message of a few
+ * fds to an executor that reads one per request never fills the socket, so a
+ * full socket means that executor is behind (the task waits for its next
+ * result) or, when idle, broken (it is killed and the task goes to another).
+ * A result over RC_EXEC_INLINE_MAX comes back as a memfd on fd 5 that must be
+ * sealed against writes, growth and shrinking and hold exactly the size the
+ * result announces: anything else fails the task (APP_ERROR, saying what was
+ * wrong) and kills the executor, which cannot be trusted any more. */
 #ifndef RC_EXEC_POOL_H
 #define RC_EXEC_POOL_H
 
@@ -60,9 +74,15 @@ typedef struct {
 /* Writes up to cap live executors (oldest first) to out; returns how many.
  * rc_exec_pool_executors(p) entries are enough for all. Allocates nothing. */
 size_t rc_exec_pool_workers(const rc_exec_pool_t *p, rc_exec_worker_t *out, size_t cap);
-/* Starts (or queues) one task; spec is copied as needed. A command that
- * cannot start reports its APP_ERROR through done before this returns. */
-void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec);
+/* Starts (or queues) one task; spec is copied as needed. objs[0..nobjs) (NULL,
+ * 0: none) are the function task's arguments held in the object store, at
+ * most RC_OBJFD_MAX (253), each naming a distinct spec.args index; their fds
+ * stay the caller's (the pool duplicates them). A command that cannot start,
+ * or a task whose objects are invalid or cannot be duplicated or sent (the
+ * agent's fd limits), reports its APP_ERROR through done, possibly before
+ * this returns. */
+void rc_exec_pool_submit(rc_exec_pool_t *p, const Rayc__TaskSpec *spec, const rc_exec_obj_t *objs,
+                         size_t nobjs);
 /* Cancels a task of this pool: 1 when found. A queued task reports
  * CANCELLED through done before this returns. */
 int rc_exec_pool_cancel(rc_exec_pool_t *p, const uint8_t *task_id, size_t len, int force);

@@ -228,7 +228,7 @@ static void test_pool(void **state)
     assert_int_equal(rc_exec_pool_executors(p), 0); /* lazily started */
 
     Rayc__TaskSpec s = fn_spec("getpid_task", NULL, 0, 20);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     assert_int_equal(rc_exec_pool_free_slots(p), 1);
     run_until(&loop, &g, 1);
     assert_int_equal(g.res[0]->status, RAYC__TASK_STATUS__STATUS_OK);
@@ -238,7 +238,7 @@ static void test_pool(void **state)
     assert_int_equal(rc_exec_pool_free_slots(p), 2);
 
     /* Reused. */
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     run_until(&loop, &g, 1);
     assert_int_equal(g.res[0]->len, strlen(pid1));
     assert_memory_equal(g.res[0]->data, pid1, strlen(pid1));
@@ -246,13 +246,13 @@ static void test_pool(void **state)
 
     /* A crash: WORKER_DIED, and a new executor takes the next task. */
     s = fn_spec("crash", NULL, 0, 21);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     run_until(&loop, &g, 1);
     assert_int_equal(g.res[0]->status, RAYC__TASK_STATUS__STATUS_WORKER_DIED);
     assert_non_null(strstr(g.res[0]->error, "died"));
     got_free(&g);
     s = fn_spec("getpid_task", NULL, 0, 22);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     run_until(&loop, &g, 1);
     assert_int_equal(g.res[0]->status, RAYC__TASK_STATUS__STATUS_OK);
     got_free(&g);
@@ -265,7 +265,7 @@ static void test_pool(void **state)
     a.data.len = 4;
     Rayc__TaskArg *ap = &a;
     s = fn_spec("sleep_ms", &ap, 1, 23);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     for (int i = 0; i < 20; i++) uv_run(&loop, UV_RUN_NOWAIT);
     usleep(50000);
     assert_int_equal(rc_exec_pool_cancel(p, s.task_id.data, 16, 1), 1);
@@ -275,7 +275,7 @@ static void test_pool(void **state)
     a.data.data = (uint8_t *)"100";
     a.data.len = 3;
     s = fn_spec("sleep_ms", &ap, 1, 24);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     for (int i = 0; i < 20; i++) uv_run(&loop, UV_RUN_NOWAIT);
     assert_int_equal(rc_exec_pool_cancel(p, s.task_id.data, 16, 0), 1);
     run_until(&loop, &g, 1);
@@ -285,7 +285,7 @@ static void test_pool(void **state)
     /* A command shares the slots. */
     char *argv[] = {"/bin/sh", "-c", "exit 0"};
     s = cmd_spec(argv, 3, 25);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     assert_int_equal(rc_exec_pool_free_slots(p), 1);
     run_until(&loop, &g, 1);
     assert_int_equal(g.res[0]->status, RAYC__TASK_STATUS__STATUS_OK);
@@ -295,7 +295,7 @@ static void test_pool(void **state)
     a.data.data = (uint8_t *)"5000";
     a.data.len = 4;
     s = fn_spec("sleep_ms", &ap, 1, 26);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     int closed = 0;
     rc_exec_pool_close(p, on_closed, &closed);
     while (!closed) uv_run(&loop, UV_RUN_ONCE);
@@ -349,7 +349,7 @@ static void test_pool_workers(void **state)
     a.data.len = 3;
     Rayc__TaskArg *ap = &a;
     Rayc__TaskSpec s = fn_spec("sleep_ms", &ap, 1, 40);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     assert_int_equal(rc_exec_pool_workers(p, ws, 4), 1);
     const rc_exec_worker_t *b = busy_with(ws, 1, 40);
     assert_non_null(b);
@@ -374,7 +374,7 @@ static void test_pool_workers(void **state)
 
     /* The pid a result names is the process that ran the task. */
     s = fn_spec("getpid_task", NULL, 0, 41);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     run_until(&loop, &g, 1);
     char pid[32];
     snprintf(pid, sizeof(pid), "%d", (int)first.pid);
@@ -385,9 +385,9 @@ static void test_pool_workers(void **state)
 
     /* Two at once: a second executor, listed after the first (start order). */
     s = fn_spec("sleep_ms", &ap, 1, 42);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     s = fn_spec("sleep_ms", &ap, 1, 43);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     assert_int_equal(rc_exec_pool_workers(p, ws, 4), 2);
     assert_true(rc_id_eq(&ws[0].id, &first.id));
     assert_int_equal(ws[0].tasks_done, 2);
@@ -408,7 +408,7 @@ static void test_pool_workers(void **state)
     /* A crash: the WORKER_DIED result names the executor that died, which
      * leaves the list. */
     s = fn_spec("crash", NULL, 0, 44);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     assert_int_equal(rc_exec_pool_workers(p, ws, 4), 2);
     rc_exec_worker_t crashed = *busy_with(ws, 2, 44);
     run_until(&loop, &g, 1);
@@ -421,7 +421,7 @@ static void test_pool_workers(void **state)
     /* A command runs in no executor: its result names none. */
     char *argv[] = {"/bin/sh", "-c", "exit 0"};
     s = cmd_spec(argv, 3, 45);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     run_until(&loop, &g, 1);
     assert_int_equal(g.res[0]->status, RAYC__TASK_STATUS__STATUS_OK);
     assert_int_equal(g.res[0]->worker_pid, 0);
@@ -449,7 +449,7 @@ static void test_pool_bad_executor(void **state)
     rc_exec_pool_config_t cfg = {"/nonexistent/rayc-executor", 1, {NULL, NULL, -1}};
     rc_exec_pool_t *p = rc_exec_pool_new(&loop, &cfg, on_done, &g);
     Rayc__TaskSpec s = fn_spec("noop", NULL, 0, 30);
-    rc_exec_pool_submit(p, &s);
+    rc_exec_pool_submit(p, &s, NULL, 0);
     run_until(&loop, &g, 1);
     assert_int_equal(g.res[0]->status, RAYC__TASK_STATUS__STATUS_WORKER_DIED);
     assert_non_null(strstr(g.res[0]->error, "cannot start the executor"));
