@@ -532,6 +532,55 @@ rc_err_t rc_objstore_create(rc_objstore_t *s, const rc_id_t *id, uint64_t size, 
     return RC_OK;
 }
 
+rc_err_t rc_objstore_adopt(rc_objstore_t *s, const rc_id_t *id, int fd, uint64_t size, char *err,
+                           size_t errcap)
+{
+    char hex[RC_ID_HEX_LEN + 1];
+    rc_id_to_hex(id, hex);
+    if (lookup(s, id)) {
+        seterr(err, errcap, "object %s already exists in this node's object store", hex);
+        return RC_EEXISTS;
+    }
+    /* Someone else wrote it: it must be immutable and exactly as long as claimed. */
+    int seals = fcntl(fd, F_GET_SEALS);
+    const int need = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+    struct stat st;
+    if (seals < 0 || (seals & need) != need) {
+        seterr(err, errcap,
+               "object %s was handed over as a file that is not a memfd sealed against writes "
+               "and resizing",
+               hex);
+        return RC_EINVAL;
+    }
+    if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != size) {
+        seterr(err, errcap, "object %s was handed over with %lld bytes instead of %" PRIu64, hex,
+               (long long)st.st_size, size);
+        return RC_EINVAL;
+    }
+    rc_err_t rc = make_room(s, id, size, err, errcap);
+    if (rc != RC_OK) return rc;
+    uint8_t *map = NULL;
+    if (size > 0) {
+        void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+        if (m == MAP_FAILED) {
+            seterr(err, errcap, "cannot map object %s: %s", hex, strerror(errno));
+            return RC_EIO;
+        }
+        map = m;
+    }
+    obj_t *o = rc_calloc(1, sizeof(*o));
+    o->id = *id;
+    o->size = size;
+    o->fd = fd;
+    o->map = map;
+    o->state = OBJ_SEALED;
+    rc_dict_add(s->objs, id->b, sizeof(id->b), o);
+    s->used += size;
+    s->objects++;
+    lru_push_newest(s, o);
+    return RC_OK;
+}
+
 rc_err_t rc_objstore_seal(rc_objstore_t *s, const rc_id_t *id, char *err, size_t errcap)
 {
     char hex[RC_ID_HEX_LEN + 1];

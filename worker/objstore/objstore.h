@@ -42,8 +42,9 @@
  * message, and the object stays spilled. A restored object's spill file is
  * removed. The spill directory is created (mode 0700) at the first spill.
  *
- * Not thread-safe, by design: the agent's loop thread owns the store. Nothing
- * here blocks except the disk I/O of spilling and restoring.
+ * Not thread-safe: the agent (worker/agent/objects.c) serialises every call
+ * with one mutex, as its object server and fetch threads use the store too.
+ * Nothing here blocks except the disk I/O of spilling and restoring.
  *
  * Error messages: functions that can fail for a reason a user must see take
  * (err, errcap) and write a sentence there; err may be NULL. */
@@ -96,6 +97,13 @@ void rc_objstore_free(rc_objstore_t *s);
  * above), RC_EIO when spilling another object or creating the memfd fails. */
 rc_err_t rc_objstore_create(rc_objstore_t *s, const rc_id_t *id, uint64_t size, uint8_t **writable,
                             char *err, size_t errcap);
+/* Takes in an object written elsewhere (an executor's result): fd must be a
+ * memfd sealed against writes, growth and shrinking, of exactly size bytes.
+ * On RC_OK the store owns fd; on error the caller still does. RC_EEXISTS,
+ * RC_EINVAL (not sealed, wrong size: the message says which), RC_ETOOBIG (it
+ * does not fit, as for create), RC_EIO (cannot map it). */
+rc_err_t rc_objstore_adopt(rc_objstore_t *s, const rc_id_t *id, int fd, uint64_t size, char *err,
+                           size_t errcap);
 /* Makes id immutable and readable. RC_ENOTFOUND if unknown, RC_ESTATE if it is
  * already sealed, RC_EIO if the kernel refuses the seals or the mapping. */
 rc_err_t rc_objstore_seal(rc_objstore_t *s, const rc_id_t *id, char *err, size_t errcap);

@@ -694,6 +694,62 @@ static void test_cycles(void **state)
     assert_int_equal(files, 0);
 }
 
+/* A sealed memfd of size bytes holding fill(n), with the given seals. */
+static int memfd_of(unsigned n, uint64_t size, int seals)
+{
+    int fd = memfd_create("test-adopt", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    assert_true(fd >= 0);
+    uint8_t *b = malloc(size ? size : 1);
+    fill(b, size, n);
+    assert_int_equal(pwrite(fd, b, size, 0), (ssize_t)size);
+    free(b);
+    if (seals) assert_int_equal(fcntl(fd, F_ADD_SEALS, seals), 0);
+    return fd;
+}
+
+static void test_adopt(void **state)
+{
+    fixture_t *f = *state;
+    rc_objstore_t *s = NULL;
+    assert_int_equal(rc_objstore_new(4 * MIB, f->spill, &s, f->err, sizeof(f->err)), RC_OK);
+    const int all = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+    /* A sealed memfd of the right size is taken in as a sealed object. */
+    int fd = memfd_of(1, MIB, all);
+    rc_id_t id = id_n(1);
+    assert_int_equal(rc_objstore_adopt(s, &id, fd, MIB, f->err, sizeof(f->err)), RC_OK);
+    assert_true(rc_objstore_is_sealed(s, &id));
+    check(s, 1, MIB);
+    rc_objstore_stats_t st;
+    rc_objstore_stats(s, &st);
+    assert_int_equal(st.used, MIB);
+    /* Refused, and the fd stays the caller's: not sealed against writes, wrong
+     * size, an existing id, more than the capacity. */
+    int bad = memfd_of(2, MIB, F_SEAL_SHRINK | F_SEAL_GROW);
+    id = id_n(2);
+    assert_int_equal(rc_objstore_adopt(s, &id, bad, MIB, f->err, sizeof(f->err)), RC_EINVAL);
+    assert_non_null(strstr(f->err, "not a memfd sealed"));
+    close(bad);
+    bad = memfd_of(2, MIB, all);
+    assert_int_equal(rc_objstore_adopt(s, &id, bad, MIB + 1, f->err, sizeof(f->err)), RC_EINVAL);
+    assert_non_null(strstr(f->err, "instead of"));
+    id = id_n(1);
+    assert_int_equal(rc_objstore_adopt(s, &id, bad, MIB, f->err, sizeof(f->err)), RC_EEXISTS);
+    close(bad);
+    bad = memfd_of(3, 5 * MIB, all);
+    id = id_n(3);
+    assert_int_equal(rc_objstore_adopt(s, &id, bad, 5 * MIB, f->err, sizeof(f->err)), RC_ETOOBIG);
+    close(bad);
+    bad = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_int_equal(rc_objstore_adopt(s, &id, bad, 0, f->err, sizeof(f->err)), RC_EINVAL);
+    close(bad);
+    /* An adopted object spills and restores like any other. */
+    for (unsigned n = 10; n < 14; n++) put(s, n, MIB);
+    check(s, 1, MIB);
+    rc_objstore_stats(s, &st);
+    assert_true(st.restores >= 1);
+    rc_objstore_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -708,6 +764,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_spill_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spill_dir_unusable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cycles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_adopt, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
