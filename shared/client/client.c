@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "id.h"
 #include "spec.h"
+#include "bigobj.h"
 #include "value.h"
 
 #define OWED_CAP 64
@@ -55,6 +56,7 @@ struct rayc_client {
     size_t argvcap;
 
     char err[ERR_CAP];
+    rc_objxfer_client_t *xfer; /* values over 100 KiB (bigobj.h); made at first use */
 };
 
 /* rayc_connect has no client to keep its message in when it fails. */
@@ -452,6 +454,7 @@ void rayc_disconnect(rayc_client_t *c)
     rc_free(c->argv);
     rc_free(c->argvlen);
     rc_free(c->password);
+    rc_bigobj_free(c->xfer);
     rc_free(c);
 }
 
@@ -509,17 +512,55 @@ int rayc_submit_cmd(rayc_client_t *c, const char *const argv[], const rayc_task_
     return rc;
 }
 
+/* A put value over 100 KiB: the head names a node (this process's own when it
+ * runs on one: RAY_NODE_ID), the bytes go to that node's store, then the head
+ * records the value as kept there. Called with c->mu held. */
+static int put_large(rayc_client_t *c, const rc_id_t *id, const void *data, size_t len)
+{
+    char hex[RC_ID_HEX_LEN + 1], size[24], e[ERR_CAP];
+    rc_id_to_hex(id, hex);
+    snprintf(size, sizeof(size), "%zu", len);
+    const char *node = getenv("RAY_NODE_ID");
+    int with_node = node && strlen(node) == RC_ID_HEX_LEN;
+    const char *argv[4] = {"OBJ.PUTTARGET", size, with_node ? node : ""};
+    size_t lens[4] = {13, strlen(size), with_node ? RC_ID_HEX_LEN : 0};
+    redisReply *r;
+    /* A refusal (no node with an object store, an old head) is an error with
+     * the head's message, made by command(). */
+    int rc = command(c, with_node ? 3 : 2, argv, lens, RC_CLIENT_REPLY_MS, &r);
+    if (rc != RAYC_OK) return rc;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING ||
+        r->element[0]->len != RC_ID_HEX_LEN)
+        return unexpected(c, "OBJ.PUTTARGET", r);
+    char target[RC_ID_HEX_LEN + 1], addr[128];
+    memcpy(target, r->element[0]->str, RC_ID_HEX_LEN + 1);
+    snprintf(addr, sizeof(addr), "%s", r->element[1]->str);
+    freeReplyObject(r);
+    rc = rc_bigobj_push(&c->xfer, addr, id, data, len, e, sizeof(e));
+    if (rc != RAYC_OK) return fail(c->err, rc, "rayc_put of %zu bytes: %s", len, e);
+    const char *argv2[4] = {"OBJ.PUTLOC", hex, size, target};
+    size_t lens2[4] = {10, RC_ID_HEX_LEN, strlen(size), RC_ID_HEX_LEN};
+    rc = command(c, 4, argv2, lens2, RC_CLIENT_REPLY_MS, &r);
+    if (rc != RAYC_OK) return rc;
+    if (r->type != REDIS_REPLY_STATUS) return unexpected(c, "OBJ.PUTLOC", r);
+    freeReplyObject(r);
+    return RAYC_OK;
+}
+
 int rayc_put(rayc_client_t *c, const void *data, size_t len, rayc_ref_t *out)
 {
     if (!c) return RAYC_EINVAL;
     if (!out || (len && !data))
         return fail(c->err, RAYC_EINVAL, "rayc_put: %s is NULL", out ? "data" : "out");
-    if (len > RC_SPEC_INLINE_MAX)
-        return fail(c->err, RAYC_ETOOBIG,
-                    "rayc_put of %zu bytes: large objects are not supported yet (objects put "
-                    "through the head are limited to 100 KiB)",
-                    len);
     rc_id_t id = rc_id_random();
+    if (len > RC_SPEC_INLINE_MAX) {
+        pthread_mutex_lock(&c->mu);
+        int rc = put_large(c, &id, data, len);
+        pthread_mutex_unlock(&c->mu);
+        if (rc == RAYC_OK) memcpy(out->id, id.b, sizeof(out->id));
+        return rc;
+    }
     char hex[RC_ID_HEX_LEN + 1];
     rc_id_to_hex(&id, hex);
     const char *argv[3] = {"OBJ.PUT", hex, len ? (const char *)data : ""};
@@ -593,6 +634,28 @@ static int get_chunk(rayc_client_t *c, const rayc_ref_t *refs, size_t n, double 
     return RAYC_OK;
 }
 
+/* A value kept in node stores: its bytes come from a holder. A failure becomes
+ * the value's error (its message kept in the value's result). */
+static void fetch_large(rayc_client_t *c, const rayc_ref_t *ref, rayc_value_t *v)
+{
+    Rayc__TaskResult *r = v->priv_;
+    if (v->err != RAYC_OK || !r || !r->in_store) return;
+    rc_id_t id;
+    char e[ERR_CAP];
+    memcpy(id.b, ref->id, 16);
+    int rc = rc_bigobj_fetch(&c->xfer, &id, r, e, sizeof(e));
+    if (rc == RAYC_OK) {
+        v->data = r->data.data;
+        v->len = r->data.len;
+        return;
+    }
+    /* The message lives in r->error, freed with the value. */
+    if (r->error && r->error != protobuf_c_empty_string) free(r->error);
+    r->error = strdup(e);
+    v->err = rc;
+    v->message = r->error ? r->error : rayc_strerror(rc);
+}
+
 int rayc_get(rayc_client_t *c, const rayc_ref_t *refs, size_t n, double timeout_s,
              rayc_value_t *values)
 {
@@ -616,6 +679,7 @@ int rayc_get(rayc_client_t *c, const rayc_ref_t *refs, size_t n, double timeout_
             rc = take_deferred(c);
     }
     for (size_t i = done; i < n; i++) rc_value_set_error(&values[i], rc, rayc_strerror(rc));
+    for (size_t i = 0; i < done; i++) fetch_large(c, &refs[i], &values[i]);
     for (size_t i = 0; rc == RAYC_OK && i < n; i++)
         if (values[i].err != RAYC_OK) {
             char hex[RC_ID_HEX_LEN + 1];

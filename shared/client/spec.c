@@ -269,8 +269,9 @@ int rc_spec_encode(rc_spec_enc_t *e, const rc_spec_in_t *in, rc_buf_t *out, char
             }
             if (a->len > RC_SPEC_INLINE_MAX) {
                 snprintf(err, errcap,
-                         "argument %zu has %zu bytes: large objects are not supported yet (inline "
-                         "values are limited to 100 KiB)",
+                         "argument %zu has %zu bytes, over the 100 KiB of an inline argument: "
+                         "rayc_put it and pass rayc_arg_ref (the value then stays in a node's "
+                         "object store)",
                          i, a->len);
                 return RAYC_ETOOBIG;
             }

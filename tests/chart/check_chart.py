@@ -232,7 +232,7 @@ def check_default(c, args):
          (wc.get("command"), wc.get("args", [])[:2]))
     c.eq("worker args", sorted(["--address=ray-cluster-ray-head:6379", "--group=workergroup",
                                 "--node-name=$(RAYC_POD_NAME)", "--node-ip-address=$(RAYC_POD_IP)",
-                                "--block=true"]), sorted(wc.get("args", [])[2:]))
+                                "--block=true", "--storage=/ray-storage"]), sorted(wc.get("args", [])[2:]))
     c.eq("worker env RAYC_POD_NAME from metadata.name", {"fieldRef": {"fieldPath": "metadata.name"}},
          env_of(wc).get("RAYC_POD_NAME", {}).get("valueFrom"))
     c.eq("worker env RAYC_POD_IP from status.podIP", {"fieldRef": {"fieldPath": "status.podIP"}},

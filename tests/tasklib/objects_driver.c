@@ -65,13 +65,15 @@ static rayc_ref_t submit(const char *fn, const rayc_arg_t *args, size_t n,
     return r;
 }
 
-static rayc_ref_t blob_on(const char *node, uint64_t size, uint64_t seed, int retries)
+/* soft: a value whose node died can only be made again elsewhere. */
+static rayc_ref_t blob_on(const char *node, uint64_t size, uint64_t seed, int retries, int soft)
 {
     uint8_t s[8], d[8];
     rc_blob_put_le64(s, size);
     rc_blob_put_le64(d, seed);
     rayc_arg_t a[2] = {rayc_arg_bytes(s, 8), rayc_arg_bytes(d, 8)};
     rayc_task_opts_t o = on(node, retries);
+    o.soft = soft;
     return submit("blob", a, 2, &o);
 }
 
@@ -129,7 +131,7 @@ static void cmd_pass(uint64_t size)
 {
     uint64_t seed = size ^ 0x5eed;
     double t0 = now();
-    rayc_ref_t b = blob_on(node_a, size, seed, 3);
+    rayc_ref_t b = blob_on(node_a, size, seed, 3, 0);
     rayc_ref_t d = digest_on(node_b, b);
     uint64_t want = expected(size, seed);
     uint64_t got = digest_value(d, "pass");
@@ -168,7 +170,7 @@ static void cmd_many(long n, uint64_t size)
 {
     rayc_ref_t *b = calloc((size_t)n, sizeof(*b)), *d = calloc((size_t)n, sizeof(*d));
     double t0 = now();
-    for (long i = 0; i < n; i++) b[i] = blob_on(node_a, size, (uint64_t)i, 3);
+    for (long i = 0; i < n; i++) b[i] = blob_on(node_a, size, (uint64_t)i, 3, 0);
     for (long i = 0; i < n; i++) d[i] = digest_on(node_b, b[i]);
     uint64_t want0 = expected(size, 0);
     int bad = 0;
@@ -220,7 +222,7 @@ static void cmd_spill(long n, uint64_t size)
 static void cmd_lost(int retries)
 {
     uint64_t size = 8u << 20;
-    rayc_ref_t b = blob_on(node_a, size, 42, retries);
+    rayc_ref_t b = blob_on(node_a, size, 42, retries, 1);
     rayc_value_t v;
     /* Made: wait for it through a small dependent, not by reading it. */
     rayc_ref_t d = digest_on(node_a, b);

@@ -199,6 +199,7 @@ static uint8_t *node_info_pack(const rc_agent_t *a, size_t *len)
     ni.protocol_version = RC_NODE_PROTOCOL_VERSION;
     ni.version = (char *)RC_VERSION;
     ni.pid = (int32_t)getpid();
+    ni.object_port = (uint32_t)rc_tasks_object_port(a->tasks);
     *len = rayc__node_info__get_packed_size(&ni);
     uint8_t *buf = rc_malloc(*len ? *len : 1);
     rayc__node_info__pack(&ni, buf);

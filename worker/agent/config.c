@@ -18,14 +18,14 @@
 /* The raw values the flag parser fills in; strings point into argv. */
 typedef struct {
     const char *address, *password, *resources, *labels, *group, *node_ip, *temp_dir, *node_name;
-    const char *dashboard_host;
+    const char *dashboard_host, *storage;
     int64_t num_cpus, num_gpus, memory, object_store_memory, dashboard_port, metrics_port;
     int64_t num_executors;
     int block;
     int seen_cpus, seen_memory, seen_object_store;
 } raw_t;
 
-#define NFLAGS 17
+#define NFLAGS 18
 
 /* One table for parsing and for --help, so they never disagree. */
 static void flag_table(raw_t *r, rc_flag_t out[NFLAGS])
@@ -61,6 +61,10 @@ static void flag_table(raw_t *r, rc_flag_t out[NFLAGS])
          "NAME", 0, 0, NULL},
         {"temp-dir", RC_FLAG_STRING, &r->temp_dir,
          "directory for logs and pid files (default: /tmp/ray)", "DIR", 0, 0, NULL},
+        {"storage", RC_FLAG_STRING, &r->storage,
+         "the cluster's shared directory (the head's --storage, mounted here): the object "
+         "store spills to its spill/ (default: TEMP-DIR/spill)",
+         "DIR", 0, 0, NULL},
         {"block", RC_FLAG_BOOL, &r->block, "stay in the foreground", NULL, 0, 0, NULL},
         {"num-executors", RC_FLAG_INT, &r->num_executors,
          "task slots: executor processes and commands run at once (default: --num-cpus)", "N", 1,
@@ -409,6 +413,7 @@ void rc_agent_config_free(rc_agent_config_t *cfg)
     if (cfg->password) explicit_bzero(cfg->password, strlen(cfg->password));
     rc_free(cfg->password);
     rc_free(cfg->temp_dir);
+    rc_free(cfg->storage);
     rc_res_free(&cfg->total);
     rc_agent_labels_free(cfg->labels, cfg->nlabels);
     memset(cfg, 0, sizeof(*cfg));
@@ -555,6 +560,11 @@ rc_err_t rc_agent_config_from_flags(int argc, char **argv, const rc_agent_host_t
         goto fail;
     }
     cfg->temp_dir = rc_strdup(temp_dir);
+    if (r.storage && (!*r.storage || strlen(r.storage) > 3000)) {
+        snprintf(err, errcap, "--storage must be a directory path (at most 3000 bytes)");
+        goto fail;
+    }
+    cfg->storage = r.storage ? rc_strdup(r.storage) : NULL;
     cfg->block = r.block;
     cfg->num_executors = r.num_executors;
     cfg->start_timeout_ms = RC_AGENT_START_TIMEOUT_MS;

@@ -17,6 +17,7 @@
  *   --node-ip-address      the first non-loopback IPv4 address
  *   --node-name            the host name (gethostname); registered as the node's hostname
  *   --temp-dir             /tmp/ray
+ *   --storage              none: the object store spills to TEMP-DIR/spill
  * --resources must not name CPU, GPU, memory or object_store_memory (use the
  * dedicated flags, as Ray says). --labels is a JSON object of string values;
  * keys and values follow Ray's (Kubernetes') label syntax and keys may not use
@@ -67,6 +68,7 @@ typedef struct {
     char node_ip[64];
     char hostname[256]; /* --node-name, else the host name: what the node registers as */
     char *temp_dir;     /* owned */
+    char *storage;      /* --storage (owned) or NULL: the object store spills under it */
     int block;
     int64_t num_executors;         /* --num-executors; 0: one per whole CPU (at least 1) */
     uint64_t reconnect_timeout_ms; /* give up after losing the head this long */

@@ -19,6 +19,7 @@
 #include "exec.h"
 #include "hiredis_uv.h"
 #include "log.h"
+#include "objects.h"
 #include "pool.h"
 #include "proc.h"
 #include "res.h"
@@ -40,7 +41,24 @@ typedef struct held {
     uint8_t id[16];
     size_t idlen;
     rc_res_t res;
+    rc_id_t *pins; /* store objects pinned for it (its arguments) */
+    size_t npins;
 } held_t;
+
+/* A pulled task whose arguments are being fetched into the object store. */
+typedef struct staged {
+    struct staged *next;
+    uint8_t *spec; /* packed TaskSpec */
+    size_t speclen;
+    ProtobufCBinaryData task_id; /* into spec's copy below */
+    uint8_t id[16];
+    uint32_t attempt;
+    unsigned waiting; /* fetches not answered yet */
+    int status;       /* first failure (TaskStatus), 0: none */
+    char *error;
+    int cancelled;
+    struct rc_tasks *t;
+} staged_t;
 
 struct rc_tasks {
     uv_loop_t *loop;
@@ -63,6 +81,8 @@ struct rc_tasks {
     uv_timer_t retry_timer, flush_timer, drain_timer;
 
     held_t *held;
+    staged_t *staged;
+    rc_objects_t *objs;         /* NULL when the object port could not be set up */
     rc_exec_result_t **pending; /* not yet sent */
     size_t npending, cappending;
     rc_exec_result_t **inflight; /* sent, not yet answered */
@@ -92,6 +112,17 @@ static void update_available(rc_tasks_t *t)
     rc_res_init(&avail);
     rc_res_copy(&avail, &t->cfg->total);
     for (held_t *h = t->held; h; h = h->next) rc_res_add(&used, &h->res);
+    if (t->objs) {
+        /* The store's bytes in memory are object_store_memory in use, as Ray
+         * reports it: `rayc status` shows them and a node holding objects is
+         * not idle (removing it would lose them). */
+        rc_objstore_stats_t st;
+        rc_objects_stats(t->objs, &st);
+        int64_t inmem = st.used > (uint64_t)(RC_RES_MAX / RC_RES_SCALE)
+                            ? RC_RES_MAX
+                            : (int64_t)st.used * RC_RES_SCALE;
+        used.object_store_memory += inmem;
+    }
     if (rc_res_sub(&avail, &used) != RC_OK) {
         /* The head placed more than we have (it is authoritative): report
          * what is certainly free, nothing of the over-committed kinds. */
@@ -127,6 +158,8 @@ static void release(rc_tasks_t *t, const uint8_t *id, size_t len)
         held_t *h = *pp;
         if (rc_exec_id_eq(h->id, h->idlen, id, len > 16 ? 16 : len)) {
             *pp = h->next;
+            for (size_t i = 0; i < h->npins; i++) rc_objects_unpin(t->objs, &h->pins[i]);
+            rc_free(h->pins);
             rc_res_free(&h->res);
             rc_free(h);
             return;
@@ -136,9 +169,39 @@ static void release(rc_tasks_t *t, const uint8_t *id, size_t len)
 
 /* ---- results ---- */
 
+/* A result over 100 KiB came as a memfd: into the store, so that the head
+ * records this node as its holder; a result that cannot be kept fails. */
+static void keep_result(rc_tasks_t *t, rc_exec_result_t *res)
+{
+    char err[300];
+    rc_id_t id;
+    rc_err_t rc = RC_EINVAL;
+    if (res->task_id_len == 16 && t->objs) {
+        memcpy(id.b, res->task_id, 16);
+        rc = rc_objects_adopt(t->objs, &id, res->fd, res->object_size, err, sizeof(err));
+    } else {
+        snprintf(err, sizeof(err), "this node has no object store (its object port failed)");
+    }
+    if (rc == RC_OK || rc == RC_EEXISTS) {
+        /* EEXISTS: an earlier attempt's copy is still here; it stands for this one. */
+        if (rc == RC_EEXISTS) close(res->fd);
+        res->fd = -1;
+        return;
+    }
+    close(res->fd);
+    res->fd = -1;
+    uint64_t size = res->object_size;
+    res->object_size = 0;
+    res->status = rc == RC_ETOOBIG ? RAYC__TASK_STATUS__STATUS_OBJECT_TOO_LARGE
+                                   : RAYC__TASK_STATUS__STATUS_APP_ERROR;
+    rc_exec_result_error(res, "the result of %llu bytes cannot be kept in the object store: %s",
+                         (unsigned long long)size, err);
+}
+
 static void on_result(void *arg, rc_exec_result_t *res)
 {
     rc_tasks_t *t = arg;
+    if (res->fd >= 0) keep_result(t, res);
     release(t, res->task_id, res->task_id_len);
     if (!t->closing) update_available(t);
     if (t->npending == t->cappending) {
@@ -250,6 +313,166 @@ static void schedule_flush(rc_tasks_t *t)
     uv_timer_start(&t->flush_timer, on_flush_timer, next > now ? next - now : 0, 0);
 }
 
+/* ---- arguments in the object store ---- */
+
+static held_t *held_of(rc_tasks_t *t, const uint8_t *id, size_t len)
+{
+    for (held_t *h = t->held; h; h = h->next)
+        if (rc_exec_id_eq(h->id, h->idlen, id, len > 16 ? 16 : len)) return h;
+    return NULL;
+}
+
+static int store_arg(const Rayc__TaskArg *a)
+{
+    return a->value_case == RAYC__TASK_ARG__VALUE_REF && a->ref.len == 16 && a->size > 0;
+}
+
+/* Ends a task that never reached an executor (its result goes to the head). */
+static void fail_task(rc_tasks_t *t, const ProtobufCBinaryData *task_id, uint32_t attempt,
+                      int status, const char *msg)
+{
+    rc_exec_result_t *res = rc_exec_result_new(task_id, attempt, status);
+    if (status != RAYC__TASK_STATUS__STATUS_CANCELLED || msg) rc_exec_result_error(res, "%s", msg);
+    on_result(t, res);
+}
+
+static int fetch_status(rc_err_t rc)
+{
+    return rc == RC_ENOTFOUND ? RAYC__TASK_STATUS__STATUS_OBJECT_LOST
+           : rc == RC_ETOOBIG ? RAYC__TASK_STATUS__STATUS_OBJECT_TOO_LARGE
+                              : RAYC__TASK_STATUS__STATUS_WORKER_DIED;
+}
+
+/* Every store argument is local: pin them and hand the task to the pool. */
+static void launch(rc_tasks_t *t, const Rayc__TaskSpec *spec)
+{
+    rc_exec_obj_t stack[8];
+    size_t n = 0;
+    for (size_t i = 0; i < spec->n_args; i++) n += store_arg(spec->args[i]);
+    if (n == 0) {
+        rc_exec_pool_submit(t->pool, spec, NULL, 0);
+        return;
+    }
+    rc_exec_obj_t *objs = n <= 8 ? stack : rc_malloc(n * sizeof(*objs));
+    held_t *h = held_of(t, spec->task_id.data, spec->task_id.len);
+    if (h) h->pins = rc_calloc(n, sizeof(*h->pins));
+    size_t k = 0;
+    for (size_t i = 0; i < spec->n_args; i++) {
+        const Rayc__TaskArg *a = spec->args[i];
+        if (!store_arg(a)) continue;
+        rc_id_t id;
+        char err[300], msg[400];
+        memcpy(id.b, a->ref.data, 16);
+        rc_err_t rc =
+            t->objs ? rc_objects_pin(t->objs, &id, &objs[k].fd, &objs[k].size, err, sizeof(err))
+                    : RC_ENOTFOUND;
+        if (rc != RC_OK) {
+            if (!t->objs) snprintf(err, sizeof(err), "this node has no object store");
+            snprintf(msg, sizeof(msg), "argument %zu: %s", i, err);
+            fail_task(t, &spec->task_id, spec->attempt, fetch_status(rc), msg);
+            goto out;
+        }
+        if (h) h->pins[h->npins++] = id;
+        objs[k++].arg = (uint32_t)i;
+    }
+    rc_exec_pool_submit(t->pool, spec, objs, k);
+out:
+    if (objs != stack) rc_free(objs);
+}
+
+static void staged_unlink(rc_tasks_t *t, staged_t *st)
+{
+    for (staged_t **pp = &t->staged; *pp; pp = &(*pp)->next)
+        if (*pp == st) {
+            *pp = st->next;
+            return;
+        }
+}
+
+static void staged_free(staged_t *st)
+{
+    rc_free(st->spec);
+    rc_free(st->error);
+    rc_free(st);
+}
+
+static void on_arg_fetched(void *arg, rc_err_t rc, const char *err)
+{
+    staged_t *st = arg;
+    rc_tasks_t *t = st->t;
+    if (rc != RC_OK && !st->status) {
+        st->status = fetch_status(rc);
+        st->error = rc_strdup(err && *err ? err : rc_strerror(rc));
+    }
+    if (--st->waiting) return;
+    staged_unlink(t, st);
+    ProtobufCBinaryData tid = {16, st->id};
+    if (st->cancelled) {
+        fail_task(t, &tid, st->attempt, RAYC__TASK_STATUS__STATUS_CANCELLED, "cancelled");
+    } else if (st->status) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "cannot fetch an argument: %s", st->error);
+        fail_task(t, &tid, st->attempt, st->status, msg);
+    } else {
+        Rayc__TaskSpec *spec = rayc__task_spec__unpack(NULL, st->speclen, st->spec);
+        if (spec) {
+            launch(t, spec);
+            rayc__task_spec__free_unpacked(spec, NULL);
+        } else {
+            fail_task(t, &tid, st->attempt, RAYC__TASK_STATUS__STATUS_WORKER_DIED,
+                      "the agent could not decode the task it kept");
+        }
+    }
+    staged_free(st);
+    update_available(t);
+}
+
+/* Runs a pulled task: at once when its store arguments are here, else after
+ * they are fetched from the nodes the head named. */
+static void start_task(rc_tasks_t *t, const Rayc__TaskSpec *spec)
+{
+    staged_t *st = NULL;
+    for (size_t i = 0; i < spec->n_args; i++) {
+        const Rayc__TaskArg *a = spec->args[i];
+        if (!store_arg(a)) continue;
+        if (!t->objs) break; /* launch() reports it */
+        if (!st) {
+            st = rc_calloc(1, sizeof(*st));
+            st->t = t;
+            st->attempt = spec->attempt;
+            if (spec->task_id.len == 16) memcpy(st->id, spec->task_id.data, 16);
+            st->waiting = 1; /* held by this loop until the end */
+        }
+        rc_id_t id;
+        memcpy(id.b, a->ref.data, 16);
+        st->waiting++;
+        if (rc_objects_want(t->objs, &id, a->size, a->locations, a->n_locations, on_arg_fetched,
+                            st))
+            st->waiting--;
+    }
+    if (!st) {
+        launch(t, spec);
+        return;
+    }
+    if (st->waiting == 1) { /* all local */
+        staged_free(st);
+        launch(t, spec);
+        return;
+    }
+    st->speclen = rayc__task_spec__get_packed_size(spec);
+    st->spec = rc_malloc(st->speclen ? st->speclen : 1);
+    rayc__task_spec__pack(spec, st->spec);
+    st->next = t->staged;
+    t->staged = st;
+    on_arg_fetched(st, RC_OK, NULL); /* drops the loop's hold */
+}
+
+static void cancel_staged(rc_tasks_t *t, const uint8_t *id, size_t len)
+{
+    for (staged_t *st = t->staged; st; st = st->next)
+        if (rc_exec_id_eq(st->id, 16, id, len)) st->cancelled = 1;
+}
+
 /* ---- the pull connection ---- */
 
 static void pull_drop(rc_tasks_t *t)
@@ -306,14 +529,23 @@ static void on_pull_reply(redisAsyncContext *ac, void *r, void *priv)
     t->retry_ms = 0;
     for (size_t i = 0; i < pr->n_tasks; i++) {
         hold(t, pr->tasks[i]);
-        rc_exec_pool_submit(t->pool, pr->tasks[i], NULL, 0);
+        start_task(t, pr->tasks[i]);
     }
     if (pr->n_tasks) update_available(t);
     for (size_t i = 0; i < pr->n_cancel_task_ids; i++) {
         int force = i < pr->n_cancel_force && pr->cancel_force[i];
-        rc_exec_pool_cancel(t->pool, pr->cancel_task_ids[i].data, pr->cancel_task_ids[i].len,
-                            force);
+        if (!rc_exec_pool_cancel(t->pool, pr->cancel_task_ids[i].data, pr->cancel_task_ids[i].len,
+                                 force))
+            cancel_staged(t, pr->cancel_task_ids[i].data, pr->cancel_task_ids[i].len);
     }
+    for (size_t i = 0; t->objs && i < pr->n_free_object_ids; i++) {
+        rc_id_t id;
+        if (pr->free_object_ids[i].len != 16) continue;
+        memcpy(id.b, pr->free_object_ids[i].data, 16);
+        rc_objects_delete(t->objs, &id);
+    }
+    /* Also catches what the object server changed (values pushed by clients). */
+    if (t->objs && !pr->n_tasks) update_available(t);
     rayc__pull_reply__free_unpacked(pr, NULL);
     maybe_pull(t);
 }
@@ -492,11 +724,12 @@ void rc_tasks_close(rc_tasks_t *t, void (*closed)(void *), void *arg)
     t->closed = closed;
     t->closed_arg = arg;
     pull_drop(t);
-    t->handles = 4;
+    t->handles = t->objs ? 5 : 4;
     uv_close((uv_handle_t *)&t->retry_timer, on_handle_closed);
     uv_close((uv_handle_t *)&t->flush_timer, on_handle_closed);
     uv_close((uv_handle_t *)&t->drain_timer, on_handle_closed);
     rc_exec_pool_close(t->pool, on_closed, t);
+    if (t->objs) rc_objects_close(t->objs, on_closed, t);
 }
 
 /* ---- setup ---- */
@@ -508,6 +741,44 @@ static char *executor_path(void)
     char out[PATH_MAX + 32];
     rc_proc_sibling("rayc-executor", out, sizeof(out));
     return rc_strdup(out);
+}
+
+/* The object store and port. Without them the node still runs tasks, but no
+ * object over 100 KiB can be made or read here: the head sends none (no object
+ * port in its NodeInfo) and tasks that need one fail with the reason. */
+static void objects_start(rc_tasks_t *t)
+{
+    const rc_agent_config_t *cfg = t->cfg;
+    char spill[4200], err[400];
+    snprintf(spill, sizeof(spill), "%s/spill/%s", cfg->storage ? cfg->storage : cfg->temp_dir,
+             t->node_hex);
+    rc_objects_config_t oc;
+    memset(&oc, 0, sizeof(oc));
+    oc.capacity = cfg->total.object_store_memory / RC_RES_SCALE;
+    oc.spill_dir = spill;
+    oc.bind_ip = cfg->node_ip;
+    oc.node_id = &t->node_id;
+    oc.ac = t->main_ac;
+    if (oc.capacity <= 0) {
+        rc_log_warn(COMP, "object store disabled (--object-store-memory 0): objects over 100 KiB "
+                          "cannot be made or read on this node");
+        return;
+    }
+    t->objs = rc_objects_new(t->loop, &oc, err, sizeof(err));
+    if (!t->objs) {
+        rc_log_error(COMP,
+                     "no object store: %s; objects over 100 KiB cannot be made or read on "
+                     "this node",
+                     err);
+        return;
+    }
+    rc_log_info(COMP, "object store capacity=%lld port=%d spill_dir=%s", (long long)oc.capacity,
+                rc_objects_port(t->objs), spill);
+}
+
+int rc_tasks_object_port(const rc_tasks_t *t)
+{
+    return t->objs ? rc_objects_port(t->objs) : 0;
 }
 
 rc_tasks_t *rc_tasks_new(uv_loop_t *loop, struct rc_agent *agent, const rc_agent_config_t *cfg,
@@ -562,6 +833,7 @@ rc_tasks_t *rc_tasks_new(uv_loop_t *loop, struct rc_agent *agent, const rc_agent
     pc.env.log_fd = t->log_fd;
     t->pool = rc_exec_pool_new(loop, &pc, on_result, t);
     rc_log_info(COMP, "task slots=%lld executor=%s task_log=%s", (long long)slots, t->exe, path);
+    objects_start(t);
     return t;
 }
 
@@ -605,10 +877,17 @@ void rc_tasks_free(rc_tasks_t *t)
     while (t->held) {
         held_t *h = t->held;
         t->held = h->next;
+        rc_free(h->pins);
         rc_res_free(&h->res);
         rc_free(h);
     }
+    while (t->staged) {
+        staged_t *st = t->staged;
+        t->staged = st->next;
+        staged_free(st);
+    }
     rc_exec_pool_free(t->pool);
+    rc_objects_free(t->objs);
     rc_envv_free(t->env);
     rc_free(t->exe);
     if (t->log_fd >= 0) close(t->log_fd);

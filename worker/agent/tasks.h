@@ -47,6 +47,8 @@ void rc_tasks_drain(rc_tasks_t *t, void (*drained)(void *), void *arg);
 void rc_tasks_close(rc_tasks_t *t, void (*closed)(void *), void *arg);
 void rc_tasks_free(rc_tasks_t *t);
 size_t rc_tasks_running(const rc_tasks_t *t);
+/* The node's object port (NodeInfo.object_port); 0 when it has no object store. */
+int rc_tasks_object_port(const rc_tasks_t *t);
 /* The executor pool, to read (the agent reports its executors). */
 const rc_exec_pool_t *rc_tasks_pool(const rc_tasks_t *t);
 

@@ -295,7 +295,7 @@ static rc_err_t spill_one(rc_objstore_t *s, obj_t *o, char *err, size_t errcap)
     s->spilled_objects++;
     s->spilled_bytes += o->size;
     s->spills++;
-    rc_log_debug(LOG_COMP, "spilled object=%s bytes=%" PRIu64 " path=%s", hex, o->size, path);
+    rc_log_info(LOG_COMP, "spilled object=%s bytes=%" PRIu64 " path=%s", hex, o->size, path);
     return RC_OK;
 fail:
     seterr(err, errcap,
@@ -427,7 +427,7 @@ static rc_err_t restore_read(rc_objstore_t *s, obj_t *o, int fd, uint64_t sum, c
     s->spilled_objects--;
     s->spilled_bytes -= o->size;
     s->restores++;
-    rc_log_debug(LOG_COMP, "restored object=%s bytes=%" PRIu64, hex, o->size);
+    rc_log_info(LOG_COMP, "restored object=%s bytes=%" PRIu64, hex, o->size);
     return RC_OK;
 fail:
     mem_free(o);

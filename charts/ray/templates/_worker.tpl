@@ -47,6 +47,10 @@ rayStartParams in the foreground. The operator finds the pods of a node by
 {{- if not (hasKey $given "block") -}}
 {{- $args = append $args "--block" -}}
 {{- end -}}
+{{- /* The object store spills to <storage>/spill/<node id> on the shared volume. */ -}}
+{{- if and $root.Values.storage.enabled (not (hasKey $given "storage")) -}}
+{{- $args = append $args (printf "--storage=%s" $root.Values.storage.mountPath) -}}
+{{- end -}}
 {{- /* busybox's user is root, which runAsNonRoot refuses; OpenShift assigns a
 user of its own (and rejects one outside its range), elsewhere use nobody. */ -}}
 {{- $initSC := deepCopy ($g.initContainerSecurityContext | default dict) -}}

@@ -173,7 +173,7 @@ static void test_invalid(void **state)
     rayc_arg_t a = rayc_arg_bytes(big, sizeof(big));
     in.args = &a;
     in.nargs = 1;
-    expect_err(f, &in, RAYC_ETOOBIG, "large objects are not supported yet");
+    expect_err(f, &in, RAYC_ETOOBIG, "rayc_put it and pass rayc_arg_ref");
     a = rayc_arg_bytes(NULL, 3);
     expect_err(f, &in, RAYC_EINVAL, "data is NULL");
 

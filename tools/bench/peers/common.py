@@ -37,7 +37,7 @@ def parse_args(system):
                    help="round trips for single_client_tasks_sync")
     p.add_argument("--arg-tasks", type=int, default=2000,
                    help="tasks for tasks_with_1mib_args")
-    p.add_argument("--arg-bytes", type=int, default=65536,
+    p.add_argument("--arg-bytes", type=int, default=1 << 20,
                    help="size of each task's argument in tasks_with_1mib_args")
     p.add_argument("--clients", type=int, default=4,
                    help="client processes for multi_client_tasks_async")
