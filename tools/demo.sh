@@ -4,8 +4,9 @@
 # worker nodes in two groups; shows `rayc status`, submits the SDK example
 # (Monte-Carlo pi: 100 tasks fanned out over the workers and a reduce task over
 # their results) as a job with `rayc job submit`, which tails its output, talks
-# to the GCS with redis-cli, and leaves the cluster running (`build/bin/rayc
-# stop` ends it).
+# to the GCS with redis-cli, submits a synthesis job (rayc-synth: fit a 20,000-row
+# sample table, write a synthetic one) and prints its first lines, and leaves the
+# cluster running (`build/bin/rayc stop` ends it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -63,6 +64,17 @@ redis-cli -p "$PORT" SET counter 41
 redis-cli -p "$PORT" INCR counter
 redis-cli -p "$PORT" INFO server | head -4
 { set +x; } 2>/dev/null
+
+echo
+echo "--- a synthesis job: learn a table's statistics on the cluster, write a synthetic table:"
+SYN="$TEMP_DIR/synth"
+mkdir -p "$SYN"
+"$top/build/bin/rayc-synth" sample --rows 20000 --output "$SYN/people.csv" --seed 1
+echo "\$ rayc job submit --address $DASH -- build/bin/rayc-synth run --input $SYN/people.csv --rows 20000 --output $SYN/synthetic.csv --model $SYN/model.bin --shard-rows 2000"
+"$RAYC" job submit --address "$DASH" -- "$top/build/bin/rayc-synth" run --input "$SYN/people.csv" \
+  --rows 20000 --output "$SYN/synthetic.csv" --model "$SYN/model.bin" --shard-rows 2000
+echo "\$ head -n 6 $SYN/synthetic.csv"
+head -n 6 "$SYN/synthetic.csv"
 
 echo
 echo "The cluster is running: head at 127.0.0.1:$PORT (client port 10001), two workers; logs in $TEMP_DIR/logs."
