@@ -55,11 +55,12 @@ fi
 
 # ThreadSanitizer over the threaded code: the SDK (a mutex per client, used from
 # several threads) in its unit tests and end to end through the task tests, and the
-# dashboard server (nng threads handing requests to the loop) under the Jobs API test.
+# dashboard server (nng threads handing requests to the loop) under the Jobs API test,
+# and the object port (a thread per connection, pooled client connections).
 if [ $fast -eq 0 ]; then
-  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+  export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tools/tsan.supp}
   saved_args=("${ctest_args[@]}")
-  ctest_args=(-R 'client/|dashboard/|integration/test_tasks$|integration/test_jobs_api$')
+  ctest_args=(-R 'client/|dashboard/|objxfer/|integration/test_tasks$|integration/test_jobs_api$')
   run_suite tsan "$top/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DRC_SANITIZE=thread
   ctest_args=("${saved_args[@]}")
 fi

@@ -434,11 +434,20 @@ typedef struct pconn {
     chan_t ch;
 } pconn_t;
 
+/* A dialer per address, kept for the client's life: nng reaps a freed dialer
+ * on its own thread, and a dialer freed per connection races with that. */
+typedef struct dialer {
+    struct dialer *next;
+    char addr[ADDR_MAX];
+    nng_stream_dialer *d;
+} dialer_t;
+
 struct rc_objxfer_client {
     int timeout_ms;
     pthread_mutex_t mu;
     pconn_t *idle;
     unsigned nidle;
+    dialer_t *dialers;
 };
 
 rc_objxfer_client_t *rc_objxfer_client_new(int timeout_ms)
@@ -463,8 +472,39 @@ void rc_objxfer_client_free(rc_objxfer_client_t *c)
         c->idle = p->next;
         pconn_free(p);
     }
+    while (c->dialers) {
+        dialer_t *d = c->dialers;
+        c->dialers = d->next;
+        nng_stream_dialer_free(d->d);
+        rc_free(d);
+    }
     pthread_mutex_destroy(&c->mu);
     rc_free(c);
+}
+
+static int dialer_for(rc_objxfer_client_t *c, const char *addr, nng_stream_dialer **out)
+{
+    pthread_mutex_lock(&c->mu);
+    dialer_t *d = c->dialers;
+    while (d && strcmp(d->addr, addr) != 0) d = d->next;
+    int rv = 0;
+    if (!d) {
+        char url[ADDR_MAX + 8];
+        snprintf(url, sizeof(url), "tcp://%s", addr);
+        d = rc_calloc(1, sizeof(*d));
+        snprintf(d->addr, sizeof(d->addr), "%s", addr);
+        rv = nng_stream_dialer_alloc(&d->d, url);
+        if (rv == 0) {
+            d->next = c->dialers;
+            c->dialers = d;
+        } else {
+            rc_free(d);
+            d = NULL;
+        }
+    }
+    *out = d ? d->d : NULL;
+    pthread_mutex_unlock(&c->mu);
+    return rv;
 }
 
 /* An idle connection to addr (*reused set), or a new one. */
@@ -489,13 +529,11 @@ static pconn_t *take(rc_objxfer_client_t *c, const char *addr, int fresh, int *r
             }
         pthread_mutex_unlock(&c->mu);
     }
-    char url[ADDR_MAX + 8];
-    snprintf(url, sizeof(url), "tcp://%s", addr);
-    nng_stream_dialer *d = NULL;
     pconn_t *p = rc_calloc(1, sizeof(*p));
     snprintf(p->addr, sizeof(p->addr), "%s", addr);
     p->ch.timeout_ms = c->timeout_ms;
-    int rv = nng_stream_dialer_alloc(&d, url);
+    nng_stream_dialer *d = NULL;
+    int rv = dialer_for(c, addr, &d);
     if (rv == 0) rv = nng_aio_alloc(&p->ch.aio, NULL, NULL);
     if (rv == 0) {
         nng_aio_set_timeout(p->ch.aio, c->timeout_ms);
@@ -504,7 +542,6 @@ static pconn_t *take(rc_objxfer_client_t *c, const char *addr, int fresh, int *r
         rv = nng_aio_result(p->ch.aio);
         if (rv == 0) p->ch.s = nng_aio_get_output(p->ch.aio, 0);
     }
-    if (d) nng_stream_dialer_free(d);
     if (rv != 0) {
         snprintf(err, errcap, "cannot connect to the object port %s: %s", addr, nng_strerror(rv));
         pconn_free(p);

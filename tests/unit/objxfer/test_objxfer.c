@@ -1,0 +1,501 @@
+/* test_objxfer.c — the object port on loopback: byte-exact GET and PUT of
+ * objects from 0 bytes to 64 MiB across chunk boundaries, NOT_FOUND / TOO_BIG /
+ * refused pushes, 1,000 concurrent 1 MiB fetches through one pooled client,
+ * hostile peers on both sides (bad lengths, garbage frames, chunks out of
+ * order, a connection closed mid-object), and stop with connections open. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "object.pb-c.h"
+#include "objxfer.h"
+
+#define MIB  (1u << 20)
+#define NOBJ 8
+
+/* ---- an in-memory store ---- */
+
+typedef struct {
+    pthread_mutex_t mu;
+    rc_id_t ids[NOBJ];
+    uint8_t *data[NOBJ];
+    uint64_t size[NOBJ];
+    int sealed[NOBJ];
+    int n, pins, commits, aborts;
+    uint64_t cap; /* PUT refuses above this */
+} store_t;
+
+static rc_id_t idn(int k)
+{
+    rc_id_t id = RC_ID_NIL;
+    id.b[0] = 0x0b;
+    id.b[15] = (uint8_t)k;
+    return id;
+}
+
+static void fill(uint8_t *p, uint64_t n, int seed)
+{
+    for (uint64_t i = 0; i < n; i++) p[i] = (uint8_t)(i * 131 + (uint64_t)seed * 7 + (i >> 12));
+}
+
+static int find(store_t *s, const rc_id_t *id)
+{
+    for (int i = 0; i < s->n; i++)
+        if (rc_id_eq(&s->ids[i], id)) return i;
+    return -1;
+}
+
+static void add(store_t *s, int k, uint64_t size)
+{
+    s->ids[s->n] = idn(k);
+    s->data[s->n] = malloc(size ? size : 1);
+    fill(s->data[s->n], size, k);
+    s->size[s->n] = size;
+    s->sealed[s->n] = 1;
+    s->n++;
+}
+
+static rc_err_t lookup(void *arg, const rc_id_t *id, const uint8_t **data, uint64_t *size,
+                       char *err, size_t errcap)
+{
+    store_t *s = arg;
+    pthread_mutex_lock(&s->mu);
+    int i = find(s, id);
+    if (i < 0 || !s->sealed[i]) {
+        pthread_mutex_unlock(&s->mu);
+        snprintf(err, errcap, "no such object here");
+        return RC_ENOTFOUND;
+    }
+    *data = s->data[i];
+    *size = s->size[i];
+    s->pins++;
+    pthread_mutex_unlock(&s->mu);
+    return RC_OK;
+}
+
+static void release(void *arg, const rc_id_t *id)
+{
+    store_t *s = arg;
+    (void)id;
+    pthread_mutex_lock(&s->mu);
+    s->pins--;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static rc_err_t create(void *arg, const rc_id_t *id, uint64_t size, uint8_t **dst, char *err,
+                       size_t errcap)
+{
+    store_t *s = arg;
+    pthread_mutex_lock(&s->mu);
+    rc_err_t rc = RC_OK;
+    if (size > s->cap) {
+        snprintf(err, errcap, "%llu bytes do not fit", (unsigned long long)size);
+        rc = RC_ETOOBIG;
+    } else if (find(s, id) >= 0 || s->n == NOBJ) {
+        snprintf(err, errcap, "exists");
+        rc = RC_EEXISTS;
+    } else {
+        s->ids[s->n] = *id;
+        s->data[s->n] = malloc(size ? size : 1);
+        s->size[s->n] = size;
+        s->sealed[s->n] = 0;
+        *dst = s->data[s->n++];
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+static rc_err_t commit(void *arg, const rc_id_t *id, int ok, char *err, size_t errcap)
+{
+    store_t *s = arg;
+    (void)err;
+    (void)errcap;
+    pthread_mutex_lock(&s->mu);
+    int i = find(s, id);
+    if (ok) {
+        s->sealed[i] = 1;
+        s->commits++;
+    } else {
+        free(s->data[i]);
+        s->n--;
+        s->ids[i] = s->ids[s->n];
+        s->data[i] = s->data[s->n];
+        s->size[i] = s->size[s->n];
+        s->sealed[i] = s->sealed[s->n];
+        s->aborts++;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return RC_OK;
+}
+
+/* A counter of the store, read under its lock (server threads write them). */
+static int locked(store_t *s, const int *field)
+{
+    pthread_mutex_lock(&s->mu);
+    int v = *field;
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+static int locked_find(store_t *s, const rc_id_t *id)
+{
+    pthread_mutex_lock(&s->mu);
+    int v = find(s, id);
+    pthread_mutex_unlock(&s->mu);
+    return v;
+}
+
+typedef struct {
+    store_t st;
+    rc_objxfer_server_t *srv;
+    rc_objxfer_client_t *cl;
+    char addr[64];
+} fx_t;
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    pthread_mutex_init(&f->st.mu, NULL);
+    f->st.cap = 128 * MIB;
+    rc_objxfer_server_opts_t o;
+    memset(&o, 0, sizeof(o));
+    o.lookup = lookup;
+    o.release = release;
+    o.create = create;
+    o.commit = commit;
+    o.arg = &f->st;
+    o.chunk = MIB; /* small chunks: more boundaries to cross */
+    o.timeout_ms = 2000;
+    char err[256];
+    if (rc_objxfer_server_start("tcp://127.0.0.1:0", &o, &f->srv, err, sizeof(err)) != RC_OK) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    snprintf(f->addr, sizeof(f->addr), "127.0.0.1:%d", rc_objxfer_server_port(f->srv));
+    f->cl = rc_objxfer_client_new(2000);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    rc_objxfer_client_free(f->cl);
+    rc_objxfer_server_free(f->srv);
+    for (int i = 0; i < f->st.n; i++) free(f->st.data[i]);
+    pthread_mutex_destroy(&f->st.mu);
+    free(f);
+    return 0;
+}
+
+/* ---- fetch into malloc'ed memory ---- */
+
+typedef struct {
+    uint8_t *p;
+    uint64_t size;
+    int aborted;
+} buf_t;
+
+static rc_err_t balloc(void *arg, uint64_t size, uint8_t **dst, char *err, size_t errcap)
+{
+    buf_t *b = arg;
+    (void)err;
+    (void)errcap;
+    b->p = malloc(size ? size : 1);
+    b->size = size;
+    *dst = b->p;
+    return RC_OK;
+}
+
+static void babort(void *arg)
+{
+    ((buf_t *)arg)->aborted = 1;
+}
+
+static rc_err_t fetch(fx_t *f, const char *addr, int k, buf_t *b, char *err, size_t errcap)
+{
+    memset(b, 0, sizeof(*b));
+    rc_id_t id = idn(k);
+    uint64_t got = 0;
+    return rc_objxfer_fetch(f->cl, addr, &id, balloc, babort, b, &got, err, errcap);
+}
+
+static void expect_object(fx_t *f, int k, uint64_t size)
+{
+    buf_t b;
+    char err[512] = "";
+    rc_err_t rc = fetch(f, f->addr, k, &b, err, sizeof(err));
+    if (rc != RC_OK) fail_msg("fetch %d: %s", k, err);
+    assert_int_equal(b.size, size);
+    uint8_t *want = malloc(size ? size : 1);
+    fill(want, size, k);
+    assert_memory_equal(b.p, want, size);
+    free(want);
+    free(b.p);
+}
+
+static void test_get_sizes(void **state)
+{
+    fx_t *f = *state;
+    const uint64_t sizes[] = {0, 1, MIB - 1, MIB, MIB + 1, 64 * MIB};
+    for (int i = 0; i < 6; i++) add(&f->st, i, sizes[i]);
+    for (int round = 0; round < 2; round++) /* the second round reuses pooled connections */
+        for (int i = 0; i < 6; i++) expect_object(f, i, sizes[i]);
+    assert_int_equal(locked(&f->st, &f->st.pins), 0);
+}
+
+static void test_not_found_and_bad_addr(void **state)
+{
+    fx_t *f = *state;
+    buf_t b;
+    char err[512];
+    assert_int_equal(fetch(f, f->addr, 99, &b, err, sizeof(err)), RC_ENOTFOUND);
+    assert_non_null(strstr(err, "no such object here"));
+    assert_null(b.p);
+    /* The connection stays usable after a refusal. */
+    add(&f->st, 1, 1000);
+    expect_object(f, 1, 1000);
+    assert_int_equal(fetch(f, "127.0.0.1:1", 1, &b, err, sizeof(err)), RC_ECONN);
+    assert_non_null(strstr(err, "cannot connect"));
+}
+
+static void test_push(void **state)
+{
+    fx_t *f = *state;
+    uint64_t size = 5 * MIB + 3;
+    uint8_t *p = malloc(size);
+    fill(p, size, 7);
+    rc_id_t id = idn(7);
+    char err[512];
+    assert_int_equal(rc_objxfer_push(f->cl, f->addr, &id, p, size, err, sizeof(err)), RC_OK);
+    free(p);
+    assert_int_equal(locked(&f->st, &f->st.commits), 1);
+    expect_object(f, 7, size);
+    /* Again: the node says it exists. */
+    assert_int_equal(
+        rc_objxfer_push(f->cl, f->addr, &id, (const uint8_t *)"x", 1, err, sizeof(err)), RC_EINVAL);
+    /* Too big for the store: TOO_BIG with its reason, nothing kept. */
+    pthread_mutex_lock(&f->st.mu);
+    f->st.cap = MIB;
+    pthread_mutex_unlock(&f->st.mu);
+    rc_id_t big = idn(8);
+    uint8_t *q = calloc(1, 2 * MIB);
+    assert_int_equal(rc_objxfer_push(f->cl, f->addr, &big, q, 2 * MIB, err, sizeof(err)),
+                     RC_ETOOBIG);
+    assert_non_null(strstr(err, "do not fit"));
+    free(q);
+    assert_int_equal(locked_find(&f->st, &big), -1);
+}
+
+typedef struct {
+    fx_t *f;
+    int bad;
+} worker_arg_t;
+
+static void *many_worker(void *arg)
+{
+    worker_arg_t *w = arg;
+    for (int i = 0; i < 125; i++) {
+        buf_t b;
+        char err[512];
+        int k = i % 4;
+        if (fetch(w->f, w->f->addr, k, &b, err, sizeof(err)) != RC_OK || b.size != MIB ||
+            b.p[MIB - 1] != w->f->st.data[k][MIB - 1] || memcmp(b.p, w->f->st.data[k], MIB))
+            w->bad++;
+        free(b.p);
+    }
+    return NULL;
+}
+
+static void test_thousand_concurrent(void **state)
+{
+    fx_t *f = *state;
+    for (int k = 0; k < 4; k++) add(&f->st, k, MIB);
+    pthread_t th[8];
+    worker_arg_t wa[8];
+    for (int i = 0; i < 8; i++) {
+        wa[i].f = f;
+        wa[i].bad = 0;
+        pthread_create(&th[i], NULL, many_worker, &wa[i]);
+    }
+    int bad = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        bad += wa[i].bad;
+    }
+    assert_int_equal(bad, 0);
+    assert_int_equal(locked(&f->st, &f->st.pins), 0);
+}
+
+/* ---- hostile peers ---- */
+
+static int dial(const char *addr)
+{
+    int port = atoi(strchr(addr, ':') + 1);
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    return s;
+}
+
+static void put_frame(int s, const ProtobufCMessage *m)
+{
+    uint8_t b[512];
+    size_t n = protobuf_c_message_pack(m, b + 4);
+    b[0] = (uint8_t)n;
+    b[1] = b[2] = b[3] = 0;
+    assert_int_equal(write(s, b, n + 4), (ssize_t)(n + 4));
+}
+
+static void test_hostile_client(void **state)
+{
+    fx_t *f = *state;
+    add(&f->st, 1, 3 * MIB);
+    /* A length prefix far over the frame limit, garbage, a short id. */
+    int s = dial(f->addr);
+    uint8_t huge[4] = {0xff, 0xff, 0xff, 0x7f};
+    assert_int_equal(write(s, huge, 4), 4);
+    char b[64];
+    (void)read(s, b, sizeof(b)); /* closed (maybe after a BAD_REQUEST) */
+    close(s);
+    s = dial(f->addr);
+    uint8_t garbage[12] = {8, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(write(s, garbage, sizeof(garbage)), (ssize_t)sizeof(garbage));
+    (void)read(s, b, sizeof(b));
+    close(s);
+    /* A PUT whose chunk does not start at byte 0, then one closed mid-object. */
+    for (int mode = 0; mode < 2; mode++) {
+        s = dial(f->addr);
+        Rayc__ObjectRequest rq;
+        rayc__object_request__init(&rq);
+        rc_id_t id = idn(20 + mode);
+        rq.op = RAYC__OBJECT_REQUEST__OP__PUT;
+        rq.object_id.data = id.b;
+        rq.object_id.len = 16;
+        rq.size = 2 * MIB;
+        put_frame(s, &rq.base);
+        uint8_t r[512];
+        assert_true(read(s, r, sizeof(r)) > 0); /* OK: room made */
+        Rayc__ObjectChunk ch;
+        rayc__object_chunk__init(&ch);
+        ch.offset = mode == 0 ? 4096 : 0;
+        ch.length = MIB;
+        put_frame(s, &ch.base);
+        if (mode == 1) assert_int_equal(write(s, "abc", 3), 3);
+        close(s);
+    }
+    /* The server dropped both half-written objects and still serves. */
+    for (int i = 0; i < 50 && locked(&f->st, &f->st.aborts) < 2; i++) usleep(20000);
+    assert_int_equal(locked(&f->st, &f->st.aborts), 2);
+    expect_object(f, 1, 3 * MIB);
+}
+
+/* A fake node: answers one GET with a reply then misbehaving chunks. */
+typedef struct {
+    int lsock, mode;
+} fake_t;
+
+static void *fake_node(void *arg)
+{
+    fake_t *fk = arg;
+    int c = accept(fk->lsock, NULL, NULL);
+    if (c < 0) return NULL;
+    uint8_t b[512];
+    (void)read(c, b, sizeof(b));
+    Rayc__ObjectReply r;
+    rayc__object_reply__init(&r);
+    r.size = 2 * MIB;
+    put_frame(c, &r.base);
+    Rayc__ObjectChunk ch;
+    rayc__object_chunk__init(&ch);
+    switch (fk->mode) {
+    case 0:
+        ch.offset = 1;
+        ch.length = 10;
+        put_frame(c, &ch.base);
+        break; /* wrong offset */
+    case 1:
+        ch.offset = 0;
+        ch.length = 3 * MIB;
+        put_frame(c, &ch.base);
+        break; /* past the end */
+    case 2:
+        ch.offset = 0;
+        ch.length = MIB;
+        put_frame(c, &ch.base);
+        (void)write(c, "ab", 2);
+        break;
+    default: (void)write(c, "\x05\x00\x00\x00\xff\xff\xff\xff\xff", 9); break; /* garbage */
+    }
+    close(c);
+    return NULL;
+}
+
+static void test_hostile_node(void **state)
+{
+    fx_t *f = *state;
+    for (int mode = 0; mode < 4; mode++) {
+        fake_t fk = {.mode = mode};
+        fk.lsock = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET};
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t al = sizeof(a);
+        assert_int_equal(bind(fk.lsock, (struct sockaddr *)&a, sizeof(a)), 0);
+        assert_int_equal(listen(fk.lsock, 1), 0);
+        getsockname(fk.lsock, (struct sockaddr *)&a, &al);
+        char addr[64];
+        snprintf(addr, sizeof(addr), "127.0.0.1:%d", ntohs(a.sin_port));
+        pthread_t th;
+        pthread_create(&th, NULL, fake_node, &fk);
+        buf_t b;
+        char err[512] = "";
+        rc_err_t rc = fetch(f, addr, 1, &b, err, sizeof(err));
+        assert_int_not_equal(rc, RC_OK);
+        if (mode < 3) assert_true(b.aborted); /* the caller was told to drop its memory */
+        assert_true(strlen(err) > 0);
+        free(b.p);
+        pthread_join(th, NULL);
+        close(fk.lsock);
+    }
+}
+
+static void test_stop_with_open_connections(void **state)
+{
+    fx_t *f = *state;
+    add(&f->st, 1, MIB);
+    expect_object(f, 1, MIB); /* a pooled connection now sits open */
+    int s = dial(f->addr);    /* and an idle raw one */
+    rc_objxfer_server_stop(f->srv);
+    buf_t b;
+    char err[512];
+    assert_int_not_equal(fetch(f, f->addr, 1, &b, err, sizeof(err)), RC_OK);
+    free(b.p);
+    close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_get_sizes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_found_and_bad_addr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_push, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_thousand_concurrent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_with_open_connections, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
