@@ -100,6 +100,53 @@ static rc_err_t check_str_map(const rc_json_t *v, const char *what, char *err, s
     return RC_OK;
 }
 
+rc_err_t rc_job_metadata_merge(const char *old_json, const char *add, size_t len, char **out,
+                               char *err, size_t errcap)
+{
+    *out = NULL;
+    if (len > RC_JOB_METADATA_MAX) {
+        snprintf(err, errcap, "metadata of %zu bytes: at most %d", len, RC_JOB_METADATA_MAX);
+        return RC_EINVAL;
+    }
+    rc_json_t *a = NULL, *o = NULL;
+    rc_err_t rc = rc_json_parse(add, len, &a, err, errcap);
+    if (rc != RC_OK) return rc;
+    if ((rc = check_str_map(a, "metadata", err, errcap)) != RC_OK) goto done;
+    if (old_json && *old_json &&
+        rc_json_parse(old_json, strlen(old_json), &o, err, errcap) != RC_OK)
+        o = NULL; /* a record we wrote ourselves; unreadable: start afresh */
+    /* The old keys not given again, in their order, then the new ones. */
+    rc_buf_t b = RC_BUF_INIT;
+    rc_jw_t w;
+    rc_jw_init(&w, &b);
+    rc_jw_obj_begin(&w);
+    for (size_t i = 0; o && rc_json_type(o) == RC_JSON_OBJECT && i < rc_json_len(o); i++) {
+        size_t klen;
+        const char *k = rc_json_key_at(o, i, &klen);
+        if (rc_json_get(a, k)) continue;
+        rc_jw_key(&w, k);
+        rc_jw_value(&w, rc_json_value_at(o, i));
+    }
+    for (size_t i = 0; i < rc_json_len(a); i++) {
+        size_t klen;
+        rc_jw_key(&w, rc_json_key_at(a, i, &klen));
+        rc_jw_value(&w, rc_json_value_at(a, i));
+    }
+    rc_jw_obj_end(&w);
+    if (b.len > RC_JOB_METADATA_MAX) {
+        snprintf(err, errcap, "the merged metadata would be %zu bytes: at most %d", b.len,
+                 RC_JOB_METADATA_MAX);
+        rc = RC_EINVAL;
+    } else {
+        *out = rc_strndup(b.data, b.len);
+    }
+    rc_buf_free(&b);
+done:
+    rc_json_free(a);
+    rc_json_free(o);
+    return rc;
+}
+
 static rc_err_t parse_runtime_env(const rc_json_t *re, rc_job_req_t *r, char *err, size_t errcap)
 {
     if (rc_json_type(re) != RC_JSON_OBJECT) {

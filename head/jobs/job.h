@@ -71,6 +71,13 @@ typedef struct {
     char *resources_json;
 } rc_job_req_t;
 
+/* Longest metadata JSON a running job may set (JOB.METADATA). */
+#define RC_JOB_METADATA_MAX (16 * 1024)
+
+/* add (a JSON object of string values, len bytes) merged over old_json (its keys
+ * win): *out is the new JSON text (rc_free). RC_EINVAL / RC_ESYNTAX with err. */
+rc_err_t rc_job_metadata_merge(const char *old_json, const char *add, size_t len, char **out,
+                               char *err, size_t errcap);
 const char *rc_job_status_name(rc_job_status_t s);
 int rc_job_status_terminal(rc_job_status_t s);
 

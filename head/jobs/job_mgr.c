@@ -584,6 +584,28 @@ rc_err_t rc_job_mgr_submit(rc_job_mgr_t *m, const rc_job_req_t *req, const rc_jo
     return RC_OK;
 }
 
+rc_err_t rc_job_mgr_set_metadata(rc_job_mgr_t *m, const rc_job_t *j, const char *json, size_t len,
+                                 char *err, size_t errcap)
+{
+    jent_t *e = find_ent(m, j);
+    if (!e) {
+        snprintf(err, errcap, "no such job");
+        return RC_ENOTFOUND;
+    }
+    if (rc_job_status_terminal(j->status)) {
+        snprintf(err, errcap, "job %s has ended (%s): its metadata is final", j->submission_id,
+                 rc_job_status_name(j->status));
+        return RC_ESTATE;
+    }
+    char *merged;
+    rc_err_t rc = rc_job_metadata_merge(j->metadata_json, json, len, &merged, err, errcap);
+    if (rc != RC_OK) return rc;
+    rc_free(e->job->metadata_json);
+    e->job->metadata_json = merged;
+    save(m, e);
+    return RC_OK;
+}
+
 const rc_job_t *rc_job_mgr_find(const rc_job_mgr_t *m, const char *id)
 {
     uint32_t jid;

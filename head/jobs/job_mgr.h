@@ -58,6 +58,11 @@ void rc_job_mgr_free(rc_job_mgr_t *m);
 rc_err_t rc_job_mgr_submit(rc_job_mgr_t *m, const rc_job_req_t *req, const rc_job_t **out,
                            char *err, size_t errcap);
 /* By submission id, or by job id ("02000000"); NULL when unknown. */
+/* A running (or pending) job's driver adds keys to its metadata (JOB.METADATA):
+ * json is an object of string values merged over the current metadata.
+ * RC_ESTATE once the job has ended; RC_EINVAL / RC_ESYNTAX for bad JSON. */
+rc_err_t rc_job_mgr_set_metadata(rc_job_mgr_t *m, const rc_job_t *j, const char *json, size_t len,
+                                 char *err, size_t errcap);
 const rc_job_t *rc_job_mgr_find(const rc_job_mgr_t *m, const char *id);
 size_t rc_job_mgr_count(const rc_job_mgr_t *m);
 const rc_job_t *rc_job_mgr_at(const rc_job_mgr_t *m, size_t i);

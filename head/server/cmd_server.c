@@ -9,6 +9,8 @@
 
 #include "alloc.h"
 #include "clock.h"
+#include "job.h"
+#include "job_mgr.h"
 #include "srv.h"
 
 /* Reported as redis_version: client libraries gate features on it, and rayc
@@ -592,9 +594,41 @@ static void cmd_config(rc_cmd_ctx_t *c)
     }
 }
 
-#define NA  RC_CMD_NOAUTH
-#define CP  RC_CMD_CLIENT
-#define PS  RC_CMD_PUBSUB
+#define NA RC_CMD_NOAUTH
+#define CP RC_CMD_CLIENT
+#define PS RC_CMD_PUBSUB
+/* JOB.METADATA <submission_id> <json>: a job's driver adds string keys to its
+ * job's metadata (the SDK's rayc_job_set_metadata), e.g. the figures it ends
+ * with; the Jobs API and `rayc job status` show them. */
+static void cmd_job_metadata(rc_cmd_ctx_t *c)
+{
+    rc_head_t *h = hd(c);
+    if (!h->jobs) {
+        rc_resp_write_error(c->out, "ERR the Jobs API is not running on this head (it needs the "
+                                    "dashboard and a storage directory)");
+        return;
+    }
+    char id[RC_JOB_SUBMISSION_ID_MAX + 1];
+    if (c->argl[1] == 0 || c->argl[1] > RC_JOB_SUBMISSION_ID_MAX) {
+        rc_resp_write_error(c->out, "ERR not a submission id");
+        return;
+    }
+    memcpy(id, c->argv[1], c->argl[1]);
+    id[c->argl[1]] = '\0';
+    const rc_job_t *j = rc_job_mgr_find(h->jobs, id);
+    if (!j) {
+        rc_resp_write_errorf(c->out, "NOTFOUND no job %s", id);
+        return;
+    }
+    char err[300];
+    rc_err_t rc = rc_job_mgr_set_metadata(h->jobs, j, c->argv[2], c->argl[2], err, sizeof(err));
+    if (rc != RC_OK) {
+        rc_resp_write_errorf(c->out, "ERR %s", err);
+        return;
+    }
+    rc_resp_write_ok(c->out);
+}
+
 #define FST RC_CMD_FAST
 
 const rc_cmd_def_t rc_server_commands[] = {
@@ -609,5 +643,7 @@ const rc_cmd_def_t rc_server_commands[] = {
     {"COMMAND", -1, CP, cmd_command, 0, 0, 0, "Returns detailed information about commands."},
     {"CLIENT", -2, CP, cmd_client, 0, 0, 0, "Manages connections (ID, SETNAME, LIST, KILL ...)."},
     {"CONFIG", -2, RC_CMD_ADMIN, cmd_config, 0, 0, 0, "Reads server configuration."},
+    {"JOB.METADATA", 3, RC_CMD_WRITE | CP, cmd_job_metadata, 0, 0, 0,
+     "Adds string keys to a job's metadata (its driver's figures)."},
 };
 const size_t rc_server_commands_count = sizeof(rc_server_commands) / sizeof(rc_server_commands[0]);

@@ -579,6 +579,30 @@ int rayc_put(rayc_client_t *c, const void *data, size_t len, rayc_ref_t *out)
     return rc;
 }
 
+int rayc_job_set_metadata(rayc_client_t *c, const char *json_object)
+{
+    if (!c) return RAYC_EINVAL;
+    const char *sid = getenv("RAY_SUBMISSION_ID");
+    if (!json_object) return fail(c->err, RAYC_EINVAL, "rayc_job_set_metadata: json is NULL");
+    if (!sid || !*sid)
+        return fail(c->err, RAYC_EINVAL,
+                    "rayc_job_set_metadata: not running as a job's driver (RAY_SUBMISSION_ID "
+                    "is not set; submit the program with `rayc job submit`)");
+    const char *argv[3] = {"JOB.METADATA", sid, json_object};
+    size_t lens[3] = {12, strlen(sid), strlen(json_object)};
+    pthread_mutex_lock(&c->mu);
+    redisReply *r;
+    int rc = command(c, 3, argv, lens, RC_CLIENT_REPLY_MS, &r);
+    if (rc == RAYC_OK) {
+        if (r->type != REDIS_REPLY_STATUS)
+            rc = unexpected(c, "JOB.METADATA", r);
+        else
+            freeReplyObject(r);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
 static double now_s(void)
 {
     struct timespec ts;

@@ -42,6 +42,13 @@ t_check "summary rows" "100000" "$(echo "$summary" | t_json 'd["rows"]')"
 t_check "summary columns" "8" "$(echo "$summary" | t_json 'd["columns"]')"
 t_check "summary seconds" "True" "$(echo "$summary" | t_json 'd["seconds"] > 0')"
 t_check "summary mode" "cluster" "$(echo "$summary" | t_json 'd["mode"]')"
+# The figures are in the job's metadata too (Jobs API), next to what the submitter gave.
+meta=$(curl -s "$DASH_URL/api/jobs/synth-run" | t_json 'd["metadata"]')
+t_check "job metadata rows, columns" "100000 8 run" \
+  "$(curl -s "$DASH_URL/api/jobs/synth-run" | t_json '" ".join([d["metadata"]["rows"], d["metadata"]["columns"], d["metadata"]["synth_command"]])')"
+t_check "job metadata seconds" "True" \
+  "$(curl -s "$DASH_URL/api/jobs/synth-run" | t_json 'float(d["metadata"]["seconds"]) > 0')"
+echo "job metadata: $meta"
 t_check "no part files left" "" "$(ls "$D" | grep -E 'parts|tmp' || true)"
 stats=$(redis-cli -p "$HEAD_PORT" TASK.STATS)
 t_match "tasks ran on the cluster" '"FINISHED":[1-9]' "$stats"

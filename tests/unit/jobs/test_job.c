@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -226,12 +227,46 @@ static void test_pack_roundtrip(void **state)
     rc_job_free(k);
 }
 
+static void test_metadata_merge(void **state)
+{
+    (void)state;
+    char err[256], *out = NULL;
+    const char *add = "{\"rows\": \"100\", \"owner\": \"bob\"}";
+    assert_int_equal(rc_job_metadata_merge("{\"owner\": \"ann\", \"team\": \"x\"}", add,
+                                           strlen(add), &out, err, sizeof(err)),
+                     RC_OK);
+    /* Old keys not given again first, in order; the new ones win. */
+    assert_string_equal(out, "{\"team\":\"x\",\"rows\":\"100\",\"owner\":\"bob\"}");
+    rc_free(out);
+    assert_int_equal(rc_job_metadata_merge("", add, strlen(add), &out, err, sizeof(err)), RC_OK);
+    assert_string_equal(out, "{\"rows\":\"100\",\"owner\":\"bob\"}");
+    rc_free(out);
+    const char *num = "{\"rows\": 100}";
+    assert_int_equal(rc_job_metadata_merge("", num, strlen(num), &out, err, sizeof(err)),
+                     RC_EINVAL);
+    assert_non_null(strstr(err, "must be a string"));
+    assert_null(out);
+    assert_int_not_equal(rc_job_metadata_merge("", "{nope", 5, &out, err, sizeof(err)), RC_OK);
+    assert_int_equal(rc_job_metadata_merge("", "[]", 2, &out, err, sizeof(err)), RC_EINVAL);
+    char *big = malloc(RC_JOB_METADATA_MAX + 2);
+    memset(big, ' ', RC_JOB_METADATA_MAX + 1);
+    big[RC_JOB_METADATA_MAX + 1] = 0;
+    assert_int_equal(rc_job_metadata_merge("", big, strlen(big), &out, err, sizeof(err)),
+                     RC_EINVAL);
+    assert_non_null(strstr(err, "at most"));
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_full), cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_ids),        cmocka_unit_test(test_json_shape),
-        cmocka_unit_test(test_status),     cmocka_unit_test(test_pack_roundtrip),
+        cmocka_unit_test(test_parse_full),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_json_shape),
+        cmocka_unit_test(test_status),
+        cmocka_unit_test(test_pack_roundtrip),
+        cmocka_unit_test(test_metadata_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
