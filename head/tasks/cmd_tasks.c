@@ -652,15 +652,23 @@ static void cmd_put_target(rc_cmd_ctx_t *c)
     rc_resp_write_bulk(c->out, best->objaddr, strlen(best->objaddr));
 }
 
+/* The arguments "id size node" of OBJ.PUTLOC and OBJ.ADDLOC: the alive node,
+ * or NULL after replying the error. */
+static tnode_t *loc_args(rc_cmd_ctx_t *c, rc_task_plane_t **p, rc_id_t *id, uint64_t *size)
+{
+    *p = plane_of(c);
+    if (!*p || !arg_id(c, 1, id) || !size_arg(c, 2, size)) return NULL;
+    return node_arg(c, *p, 3);
+}
+
 /* OBJ.PUTLOC id size node: a client pushed a put value of size bytes to node's
  * store; it becomes a put object kept there. */
 static void cmd_put_loc(rc_cmd_ctx_t *c)
 {
-    rc_task_plane_t *p = plane_of(c);
+    rc_task_plane_t *p;
     rc_id_t id;
     uint64_t size;
-    if (!p || !arg_id(c, 1, &id) || !size_arg(c, 2, &size)) return;
-    tnode_t *n = node_arg(c, p, 3);
+    tnode_t *n = loc_args(c, &p, &id, &size);
     if (!n) return;
     tloc_t *l = rc_plane_loc(p, &id);
     tobj_t *o = rc_plane_obj(p, &id);
@@ -688,11 +696,10 @@ static void cmd_put_loc(rc_cmd_ctx_t *c)
  * the object is gone meanwhile (the node should delete its copy). */
 static void cmd_add_loc(rc_cmd_ctx_t *c)
 {
-    rc_task_plane_t *p = plane_of(c);
+    rc_task_plane_t *p;
     rc_id_t id;
     uint64_t size;
-    if (!p || !arg_id(c, 1, &id) || !size_arg(c, 2, &size)) return;
-    tnode_t *n = node_arg(c, p, 3);
+    tnode_t *n = loc_args(c, &p, &id, &size);
     if (!n) return;
     if (!rc_plane_loc(p, &id)) {
         rc_resp_write_int(c->out, 0);

@@ -575,12 +575,20 @@ static rc_err_t reply_err(const Rayc__ObjectReply *r, const char *addr, char *er
     }
 }
 
-/* Sends the request and reads the first reply; on a pooled connection that the
- * node closed meanwhile, once more on a new one. */
+/* Sends a request and reads the first reply; on a pooled connection that the
+ * node closed meanwhile, once more on a new one. Returns the OK reply and its
+ * connection (*out); NULL with *rc and err on a refusal (the connection goes
+ * back to the pool: the exchange ended cleanly) or a failure. */
 static Rayc__ObjectReply *request(rc_objxfer_client_t *c, const char *addr,
-                                  const Rayc__ObjectRequest *rq, pconn_t **out, rc_err_t *rc,
-                                  char *err, size_t errcap)
+                                  Rayc__ObjectRequest__Op op, const rc_id_t *id, uint64_t size,
+                                  pconn_t **out, rc_err_t *rc, char *err, size_t errcap)
 {
+    Rayc__ObjectRequest rqm, *rq = &rqm;
+    rayc__object_request__init(rq);
+    rq->op = op;
+    rq->object_id.data = (uint8_t *)id->b;
+    rq->object_id.len = 16;
+    rq->size = size;
     for (int attempt = 0; attempt < 2; attempt++) {
         int reused;
         pconn_t *p = take(c, addr, attempt > 0, &reused, err, errcap);
@@ -593,6 +601,12 @@ static Rayc__ObjectReply *request(rc_objxfer_client_t *c, const char *addr,
         if (*rc == RC_OK)
             r = (Rayc__ObjectReply *)recv_frame(&p->ch, &rayc__object_reply__descriptor,
                                                 c->timeout_ms, rc);
+        if (r && r->status != RAYC__OBJECT_REPLY__STATUS__OK) {
+            *rc = reply_err(r, addr, err, errcap);
+            rayc__object_reply__free_unpacked(r, NULL);
+            give_back(c, p);
+            return NULL;
+        }
         if (r) {
             *out = p;
             return r;
@@ -609,21 +623,11 @@ rc_err_t rc_objxfer_fetch(rc_objxfer_client_t *c, const char *addr, const rc_id_
                           rc_objxfer_alloc_fn alloc, void (*abort)(void *arg), void *arg,
                           uint64_t *size, char *err, size_t errcap)
 {
-    Rayc__ObjectRequest rq;
-    rayc__object_request__init(&rq);
-    rq.op = RAYC__OBJECT_REQUEST__OP__GET;
-    rq.object_id.data = (uint8_t *)id->b;
-    rq.object_id.len = 16;
     pconn_t *p = NULL;
     rc_err_t rc;
-    Rayc__ObjectReply *r = request(c, addr, &rq, &p, &rc, err, errcap);
+    Rayc__ObjectReply *r =
+        request(c, addr, RAYC__OBJECT_REQUEST__OP__GET, id, 0, &p, &rc, err, errcap);
     if (!r) return rc;
-    if (r->status != RAYC__OBJECT_REPLY__STATUS__OK) {
-        rc = reply_err(r, addr, err, errcap);
-        rayc__object_reply__free_unpacked(r, NULL);
-        give_back(c, p); /* the exchange ended cleanly */
-        return rc;
-    }
     uint64_t total = r->size;
     rayc__object_reply__free_unpacked(r, NULL);
     uint8_t *dst = NULL;
@@ -650,22 +654,11 @@ rc_err_t rc_objxfer_fetch(rc_objxfer_client_t *c, const char *addr, const rc_id_
 rc_err_t rc_objxfer_push(rc_objxfer_client_t *c, const char *addr, const rc_id_t *id,
                          const uint8_t *data, uint64_t size, char *err, size_t errcap)
 {
-    Rayc__ObjectRequest rq;
-    rayc__object_request__init(&rq);
-    rq.op = RAYC__OBJECT_REQUEST__OP__PUT;
-    rq.object_id.data = (uint8_t *)id->b;
-    rq.object_id.len = 16;
-    rq.size = size;
     pconn_t *p = NULL;
     rc_err_t rc;
-    Rayc__ObjectReply *r = request(c, addr, &rq, &p, &rc, err, errcap);
+    Rayc__ObjectReply *r =
+        request(c, addr, RAYC__OBJECT_REQUEST__OP__PUT, id, size, &p, &rc, err, errcap);
     if (!r) return rc;
-    if (r->status != RAYC__OBJECT_REPLY__STATUS__OK) {
-        rc = reply_err(r, addr, err, errcap);
-        rayc__object_reply__free_unpacked(r, NULL);
-        give_back(c, p);
-        return rc;
-    }
     rayc__object_reply__free_unpacked(r, NULL);
     rc = send_chunks(&p->ch, data, size, RC_OBJXFER_CHUNK_DEFAULT);
     if (rc == RC_OK) {

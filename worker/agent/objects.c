@@ -62,14 +62,20 @@ struct rc_objects {
 
 /* ---- the store, from any thread ---- */
 
+static rc_err_t store_get(rc_objects_t *o, const rc_id_t *id, rc_objstore_view_t *v, char *err,
+                          size_t errcap)
+{
+    pthread_mutex_lock(&o->mu);
+    rc_err_t rc = rc_objstore_get(o->store, id, v, err, errcap);
+    pthread_mutex_unlock(&o->mu);
+    return rc;
+}
+
 static rc_err_t srv_lookup(void *arg, const rc_id_t *id, const uint8_t **data, uint64_t *size,
                            char *err, size_t errcap)
 {
-    rc_objects_t *o = arg;
     rc_objstore_view_t v;
-    pthread_mutex_lock(&o->mu);
-    rc_err_t rc = rc_objstore_get(o->store, id, &v, err, errcap);
-    pthread_mutex_unlock(&o->mu);
+    rc_err_t rc = store_get(arg, id, &v, err, errcap);
     if (rc != RC_OK) return rc;
     *data = v.data;
     *size = v.size;
@@ -315,9 +321,7 @@ rc_err_t rc_objects_pin(rc_objects_t *o, const rc_id_t *id, int *fd, uint64_t *s
                         size_t errcap)
 {
     rc_objstore_view_t v;
-    pthread_mutex_lock(&o->mu);
-    rc_err_t rc = rc_objstore_get(o->store, id, &v, err, errcap);
-    pthread_mutex_unlock(&o->mu);
+    rc_err_t rc = store_get(o, id, &v, err, errcap);
     if (rc != RC_OK) return rc;
     *fd = v.fd;
     *size = v.size;
