@@ -18,6 +18,12 @@
 static void job_event(void *arg, const rc_job_t *j)
 {
     rc_head_t *h = arg;
+    if (rc_job_status_terminal(j->status) && h->tasks) {
+        /* The bytes of RAY_JOB_ID (rc_job_id_hex), as tasks carry them. */
+        uint8_t job[4] = {(uint8_t)j->job_id, (uint8_t)(j->job_id >> 8), (uint8_t)(j->job_id >> 16),
+                          (uint8_t)(j->job_id >> 24)};
+        rc_task_plane_job_ended(h->tasks, job);
+    }
     rc_buf_t b = RC_BUF_INIT;
     rc_jw_t w;
     rc_jw_init(&w, &b);

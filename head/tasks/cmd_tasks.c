@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include "alloc.h"
+#include "id.h"
 #include "clock.h"
 #include "plane.h"
 #include "resp.h"
@@ -547,8 +548,15 @@ static void cmd_stats(rc_cmd_ctx_t *c)
 /* The put object id, new or resent (then the first value is kept and 0 is
  * returned); replies an error and returns -1 when id is a task's. */
 static int put_record(rc_cmd_ctx_t *c, rc_task_plane_t *p, const rc_id_t *id, const void *data,
-                      size_t len)
+                      size_t len, size_t job_arg)
 {
+    uint8_t job[4];
+    int has_job = job_arg < c->argc;
+    if (has_job &&
+        (c->argl[job_arg] != 8 || rc_hex_decode(c->argv[job_arg], 8, job, sizeof(job)) != RC_OK)) {
+        rc_resp_write_error(c->out, "ERR a job id is 8 hex digits");
+        return -1;
+    }
     if (rc_plane_task(p, id)) {
         rc_resp_write_error(c->out, "ERR this id belongs to a task's result: choose a new id");
         return -1;
@@ -562,6 +570,8 @@ static int put_record(rc_cmd_ctx_t *c, rc_task_plane_t *p, const rc_id_t *id, co
     o->len = (uint32_t)len;
     o->npins = 0;
     o->client_ref = 1;
+    o->has_job = (uint8_t)has_job;
+    if (has_job) memcpy(o->job, job, sizeof(job));
     if (len) memcpy(o->data, data, len);
     rc_dict_add(p->objs, id->b, 16, o);
     p->st.objects++;
@@ -581,7 +591,7 @@ static void cmd_put(rc_cmd_ctx_t *c)
                              len);
         return;
     }
-    if (put_record(c, p, &id, c->argv[2], len) >= 0) rc_resp_write_ok(c->out);
+    if (put_record(c, p, &id, c->argv[2], len, 3) >= 0) rc_resp_write_ok(c->out);
 }
 
 static tnode_t *node_arg(rc_cmd_ctx_t *c, rc_task_plane_t *p, size_t i)
@@ -677,7 +687,7 @@ static void cmd_put_loc(rc_cmd_ctx_t *c)
         return;
     }
     char err[ERRLEN];
-    int added = put_record(c, p, &id, NULL, 0);
+    int added = put_record(c, p, &id, NULL, 0, 4);
     if (added < 0) return;
     if (rc_plane_loc_add(p, &id, size, n, err, sizeof(err)) != RC_OK) {
         if (added) {
@@ -758,12 +768,12 @@ const rc_cmd_def_t rc_task_commands[] = {
      "Cancel a task (force 1 kills it)"},
     {"TASK.STATS", 1, RC_CMD_READONLY | RC_CMD_CLIENT | RC_CMD_FAST, cmd_stats, 0, 0, 0,
      "Exact per-state task counts (JSON)"},
-    {"OBJ.PUT", 3, RC_CMD_WRITE | RC_CMD_CLIENT, cmd_put, 0, 0, 0,
-     "Store an object of at most 100 KiB on the head"},
+    {"OBJ.PUT", -3, RC_CMD_WRITE | RC_CMD_CLIENT, cmd_put, 0, 0, 0,
+     "Store an object of at most 100 KiB on the head [of a job]"},
     {"OBJ.PUTTARGET", -2, RC_CMD_READONLY | RC_CMD_CLIENT, cmd_put_target, 0, 0, 0,
      "The node (id, object address) to push a put value over 100 KiB to"},
-    {"OBJ.PUTLOC", 4, RC_CMD_WRITE | RC_CMD_CLIENT, cmd_put_loc, 0, 0, 0,
-     "Record a put value pushed to a node's object store"},
+    {"OBJ.PUTLOC", -4, RC_CMD_WRITE | RC_CMD_CLIENT, cmd_put_loc, 0, 0, 0,
+     "Record a put value pushed to a node's object store [of a job]"},
     {"OBJ.ADDLOC", 4, RC_CMD_WRITE, cmd_add_loc, 0, 0, 0,
      "A node holds a copy of a stored object now (1), or the object is gone (0)"},
     {"OBJ.RELEASE", -2, RC_CMD_WRITE | RC_CMD_CLIENT, cmd_release, 0, 0, 0,

@@ -1352,6 +1352,47 @@ void rc_task_plane_node_event(void *arg, const rc_node_t *n, const char *event)
     rc_plane_flush(p);
 }
 
+void rc_task_plane_job_ended(rc_task_plane_t *p, const uint8_t job[4])
+{
+    /* Collected first: releasing frees records the walk would step on. */
+    rc_id_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    for (task_t *t = p->all; t; t = t->anext)
+        if ((t->flags & F_JOB) && (t->flags & F_CLIENT_REF) && !memcmp(t->job, job, 4)) {
+            if (n == cap) ids = rc_realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof(*ids));
+            ids[n++] = t->id;
+        }
+    size_t ntasks = n;
+    rc_dict_iter_t it;
+    rc_dict_entry_t *e;
+    rc_dict_iter_init(p->objs, &it);
+    while ((e = rc_dict_iter_next(&it)) != NULL) {
+        tobj_t *o = e->val;
+        if (!o->has_job || !o->client_ref || memcmp(o->job, job, 4)) continue;
+        if (n == cap) ids = rc_realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof(*ids));
+        memcpy(ids[n++].b, e->key, 16);
+    }
+    rc_dict_iter_done(&it);
+    for (size_t i = 0; i < n; i++) {
+        if (i < ntasks) {
+            task_t *t = rc_plane_task(p, &ids[i]);
+            if (!t) continue;
+            t->flags &= (uint8_t)~F_CLIENT_REF;
+            rc_plane_maybe_free_task(p, t);
+        } else {
+            tobj_t *o = rc_plane_obj(p, &ids[i]);
+            if (!o) continue;
+            o->client_ref = 0;
+            rc_plane_maybe_free_obj(p, &ids[i], o);
+        }
+    }
+    if (n)
+        rc_log_info("tasks", "job %02x%02x%02x%02x ended: released %zu tasks and %zu put values",
+                    job[0], job[1], job[2], job[3], ntasks, n - ntasks);
+    rc_free(ids);
+    rc_plane_flush(p);
+}
+
 /* ---- plane ------------------------------------------------------------------------- */
 
 static void task_free(void *v)

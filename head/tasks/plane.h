@@ -110,6 +110,8 @@ typedef struct {
     uint32_t len;
     uint32_t npins;
     uint8_t client_ref;
+    uint8_t has_job; /* job[] holds the putter's job id: its end releases it */
+    uint8_t job[4];
     uint8_t data[];
 } tobj_t;
 

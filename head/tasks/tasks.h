@@ -108,6 +108,9 @@ void rc_task_plane_free(rc_task_plane_t *p);
 
 /* The node-table hook (installed by rc_task_plane_new). */
 void rc_task_plane_node_event(void *plane, const rc_node_t *n, const char *event);
+/* A job ended: what its driver submitted or put and did not release is
+ * released now (Ray frees a finished job's objects), as OBJ.RELEASE would. */
+void rc_task_plane_job_ended(rc_task_plane_t *p, const uint8_t job[4]);
 /* Answers every waiter whose deadline is <= now_ms (the timer calls it). */
 void rc_task_plane_expire(rc_task_plane_t *p, uint64_t now_ms);
 

@@ -512,6 +512,15 @@ int rayc_submit_cmd(rayc_client_t *c, const char *const argv[], const rayc_task_
     return rc;
 }
 
+/* The job of a driver's put values (RAY_JOB_ID, as its tasks carry it): the
+ * head releases them when the job ends. 1 when there is one (job set). */
+static int job_arg(const rayc_client_t *c, char job[9])
+{
+    if (!c->enc.has_job_id) return 0;
+    rc_hex_encode(c->enc.job_id, 4, job);
+    return 1;
+}
+
 /* A put value over 100 KiB: the head names a node (this process's own when it
  * runs on one: RAY_NODE_ID), the bytes go to that node's store, then the head
  * records the value as kept there. Called with c->mu held. */
@@ -539,9 +548,10 @@ static int put_large(rayc_client_t *c, const rc_id_t *id, const void *data, size
     freeReplyObject(r);
     rc = rc_bigobj_push(&c->xfer, addr, id, data, len, e, sizeof(e));
     if (rc != RAYC_OK) return fail(c->err, rc, "rayc_put of %zu bytes: %s", len, e);
-    const char *argv2[4] = {"OBJ.PUTLOC", hex, size, target};
-    size_t lens2[4] = {10, RC_ID_HEX_LEN, strlen(size), RC_ID_HEX_LEN};
-    rc = command(c, 4, argv2, lens2, RC_CLIENT_REPLY_MS, &r);
+    char job[9];
+    const char *argv2[5] = {"OBJ.PUTLOC", hex, size, target, job};
+    size_t lens2[5] = {10, RC_ID_HEX_LEN, strlen(size), RC_ID_HEX_LEN, 8};
+    rc = command(c, 4 + job_arg(c, job), argv2, lens2, RC_CLIENT_REPLY_MS, &r);
     if (rc != RAYC_OK) return rc;
     if (r->type != REDIS_REPLY_STATUS) return unexpected(c, "OBJ.PUTLOC", r);
     freeReplyObject(r);
@@ -563,11 +573,12 @@ int rayc_put(rayc_client_t *c, const void *data, size_t len, rayc_ref_t *out)
     }
     char hex[RC_ID_HEX_LEN + 1];
     rc_id_to_hex(&id, hex);
-    const char *argv[3] = {"OBJ.PUT", hex, len ? (const char *)data : ""};
-    size_t lens[3] = {7, RC_ID_HEX_LEN, len};
+    char job[9];
+    const char *argv[4] = {"OBJ.PUT", hex, len ? (const char *)data : "", job};
+    size_t lens[4] = {7, RC_ID_HEX_LEN, len, 8};
     pthread_mutex_lock(&c->mu);
     redisReply *r;
-    int rc = command(c, 3, argv, lens, RC_CLIENT_REPLY_MS, &r);
+    int rc = command(c, 3 + job_arg(c, job), argv, lens, RC_CLIENT_REPLY_MS, &r);
     if (rc == RAYC_OK) {
         if (r->type != REDIS_REPLY_STATUS)
             rc = unexpected(c, "OBJ.PUT", r);

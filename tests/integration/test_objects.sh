@@ -104,4 +104,14 @@ t_check "head RSS flat over 10,000 cycles (< 8 MiB growth)" 1 "$(( h1 - h0 < 819
 t_check "agent RSS flat over 10,000 cycles (< 8 MiB growth)" 1 "$(( a1 - a0 < 8192 ))"
 objs=$(redis-cli -p "$HEAD_PORT" TASK.STATS | t_json 'd["objects"]')
 t_check "no object left on the head after release" 0 "$objs"
+
+# A job's driver that never releases its values: the job's end frees them, on
+# the head and in the holder's store.
+"$RAYC" job submit --address "$DASH_URL" --submission-id keep-job -- \
+  "$DRV" "$ADDR" "$LIB" "$A" "$B" keep 3 $((1 << 20)) >"$T_DIR/keep.out" 2>&1 && rc=0 || rc=$?
+t_check "keep job succeeds" 0 "$rc"
+t_match "keep job put its values" "ok keep: 3 values" "$(cat "$T_DIR/keep.out")"
+t_wait_for 10 sh -c "redis-cli -p $HEAD_PORT TASK.STATS | grep -q '\"objects\":0'" || true
+t_check "the ended job's values are released" 0 \
+  "$(redis-cli -p "$HEAD_PORT" TASK.STATS | t_json 'd["objects"]')"
 t_done

@@ -11,6 +11,7 @@
  *     lost RETRIES     blob made on A with max_retries RETRIES; prints READY, waits for a line
  *                      on stdin (the test kills A meanwhile), then reads it back
  *     churn N SIZE     N rayc_put/rayc_release cycles of SIZE bytes
+ *     keep N SIZE      N rayc_puts never released (run as a job: its end frees them)
  *
  * Bytes are checked by digest (blob.h), never by trusting a task's answer alone:
  * the client computes the expected digest of each blob itself. */
@@ -275,6 +276,20 @@ static void cmd_churn(long n, uint64_t size)
            (double)n / (now() - t0));
 }
 
+/* Puts n values and ends without releasing them (a job's driver that forgets):
+ * the head releases them when the job ends. */
+static void cmd_keep(long n, uint64_t size)
+{
+    uint8_t *buf = calloc(1, size ? size : 1);
+    if (!buf) exit(1);
+    for (long i = 0; i < n; i++) {
+        rayc_ref_t r;
+        CHECK(rayc_put(cl, buf, size, &r) == RAYC_OK, "keep: put %ld: %s", i, rayc_last_error(cl));
+    }
+    free(buf);
+    printf("ok keep: %ld values of %" PRIu64 " bytes put and never released\n", n, size);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 6) {
@@ -304,6 +319,8 @@ int main(int argc, char **argv)
         cmd_lost((int)a1);
     else if (!strcmp(sub, "churn"))
         cmd_churn(a1, a2);
+    else if (!strcmp(sub, "keep"))
+        cmd_keep(a1, a2);
     else {
         fprintf(stderr, "unknown subcommand %s\n", sub);
         return 2;

@@ -234,6 +234,7 @@ typedef struct {
     int max_retries;
     int retry_exc;
     const char *data; /* one inline arg, may be NULL */
+    int job;          /* non-zero: job_id {job, 0, 0, 0} */
 } spec_t;
 
 static inline spec_t spec_default(int k)
@@ -259,6 +260,7 @@ static inline void pack_batch(const spec_t *specs, size_t n, rc_buf_t *out)
     Rayc__ResourceAmount *am = calloc(n, sizeof(*am));
     Rayc__ResourceAmount **pam = calloc(n, sizeof(*pam));
     rc_id_t *ids = calloc(n, sizeof(*ids));
+    uint8_t *jobids = calloc(n, 4);
     for (size_t i = 0; i < n; i++) {
         const spec_t *s = &specs[i];
         Rayc__TaskSpec *m = &ms[i];
@@ -270,6 +272,11 @@ static inline void pack_batch(const spec_t *specs, size_t n, rc_buf_t *out)
         m->library = "libnoop.so";
         m->function = "noop";
         m->max_retries = s->max_retries;
+        if (s->job) {
+            jobids[4 * i] = (uint8_t)s->job;
+            m->job_id.data = &jobids[4 * i];
+            m->job_id.len = 4;
+        }
         m->retry_exceptions = s->retry_exc;
         size_t na = 0;
         for (int r = 0; r < s->nrefs; r++) {
@@ -318,6 +325,7 @@ static inline void pack_batch(const spec_t *specs, size_t n, rc_buf_t *out)
     free(am);
     free(pam);
     free(ids);
+    free(jobids);
 }
 
 static inline int64_t reply_int(const char *r)

@@ -272,6 +272,35 @@ static void bad_stored_results(void **state)
     rayc__task_result__free_unpacked(r, NULL);
 }
 
+static void job_end_releases(void **state)
+{
+    tf_t *f = *state;
+    tf_node(f, 1, 1);
+    /* Job 07's task (stored result) and put values, and one of another job. */
+    spec_t s = spec_default(1);
+    s.cpu = 1;
+    s.job = 7;
+    tf_submit1(f, s);
+    Rayc__PullReply *pr = tf_pull(f, 1, 1, 0);
+    rayc__pull_reply__free_unpacked(pr, NULL);
+    assert_int_equal(done_stored(f, 1, 0, 1, 200000), 1);
+    assert_string_equal(CALL("OBJ.PUTLOC", hexid(tid(50)).s, "300000", hexid(nid(1)).s, "07000000"),
+                        "+OK\r\n");
+    assert_string_equal(CALL("OBJ.PUT", hexid(tid(51)).s, "small", "07000000"), "+OK\r\n");
+    assert_string_equal(CALL("OBJ.PUT", hexid(tid(52)).s, "other", "08000000"), "+OK\r\n");
+    assert_non_null(strstr(CALL("OBJ.PUT", hexid(tid(53)).s, "x", "zz"), "8 hex digits"));
+    const uint8_t job[4] = {7, 0, 0, 0};
+    rc_task_plane_job_ended(f->p, job);
+    /* The stored values' holder is told to delete them; job 08's value stays. */
+    assert_int_equal(pulled_frees(f, 1, NULL), 2);
+    rc_task_stats_t st;
+    rc_task_plane_stats(f->p, &st);
+    assert_int_equal(st.objects, 1);
+    assert_int_equal(st.records, 0);
+    rc_task_plane_job_ended(f->p, job); /* again: nothing left */
+    assert_int_equal(reply_int(CALL("OBJ.RELEASE", hexid(tid(52)).s)), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +309,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(lost_with_its_node, setup, teardown),
         cmocka_unit_test_setup_teardown(dependents_wait_for_reconstruction, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_stored_results, setup, teardown),
+        cmocka_unit_test_setup_teardown(job_end_releases, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
