@@ -67,6 +67,11 @@ spill_files() { find "$T_DIR/storage/spill" -type f | wc -l; }
 t_wait_for 10 sh -c "[ \$(find '$T_DIR/storage/spill' -type f | wc -l) -eq 0 ]" || true
 t_check "spill files removed once released" 0 "$(spill_files)"
 
+# More than the 64 MiB store can hold: a clear error at once, not a hang.
+RAY_NODE_ID=$S run toobig-100MiB "$S" "$S" toobig $((100 << 20))
+t_match "the error names the store" "cannot be kept in the object store.*capacity|object store" \
+  "$(cat "$T_DIR/toobig-100MiB.out")"
+
 # A node with the only copy killed: a retryable task makes it again elsewhere,
 # a non-retryable one's value is lost with a clear error.
 for retries in 2 0; do

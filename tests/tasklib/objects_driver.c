@@ -11,6 +11,7 @@
  *     lost RETRIES     blob made on A with max_retries RETRIES; prints READY, waits for a line
  *                      on stdin (the test kills A meanwhile), then reads it back
  *     churn N SIZE     N rayc_put/rayc_release cycles of SIZE bytes
+ *     toobig SIZE      a task result and a put larger than A's store: RAYC_ETOOBIG at once
  *     keep N SIZE      N rayc_puts never released (run as a job: its end frees them)
  *
  * Bytes are checked by digest (blob.h), never by trusting a task's answer alone:
@@ -276,6 +277,28 @@ static void cmd_churn(long n, uint64_t size)
            (double)n / (now() - t0));
 }
 
+/* A value larger than node A's whole store: made there by a task, and put
+ * there; both fail at once with RAYC_ETOOBIG and the sizes, never hang. */
+static void cmd_toobig(uint64_t size)
+{
+    rayc_ref_t b = blob_on(node_a, size, 1, 0, 0);
+    rayc_value_t v;
+    int rc = rayc_get(cl, &b, 1, 60, &v);
+    CHECK(rc == RAYC_ETOOBIG, "toobig: task result gave %d (%s), want RAYC_ETOOBIG", rc,
+          rayc_last_error(cl));
+    if (rc == RAYC_ETOOBIG) printf("ok toobig: task result: %s\n", rayc_last_error(cl));
+    rayc_value_free(&v);
+    rayc_release(cl, &b, 1);
+    uint8_t *buf = calloc(1, size);
+    if (!buf) exit(1);
+    rayc_ref_t r;
+    rc = rayc_put(cl, buf, size, &r);
+    free(buf);
+    CHECK(rc == RAYC_ETOOBIG, "toobig: put gave %d (%s), want RAYC_ETOOBIG", rc,
+          rayc_last_error(cl));
+    if (rc == RAYC_ETOOBIG) printf("ok toobig: put: %s\n", rayc_last_error(cl));
+}
+
 /* Puts n values and ends without releasing them (a job's driver that forgets):
  * the head releases them when the job ends. */
 static void cmd_keep(long n, uint64_t size)
@@ -319,6 +342,8 @@ int main(int argc, char **argv)
         cmd_lost((int)a1);
     else if (!strcmp(sub, "churn"))
         cmd_churn(a1, a2);
+    else if (!strcmp(sub, "toobig"))
+        cmd_toobig((uint64_t)a1);
     else if (!strcmp(sub, "keep"))
         cmd_keep(a1, a2);
     else {
