@@ -19,11 +19,37 @@
 
 /* ---- one connection: blocking I/O on an nng stream ---- */
 
+/* mu and closed exist because libnng 1.5.2 does not fail an operation started
+ * on a stream after nng_stream_close: it waits for its timeout. The server's
+ * stop closes streams from another thread, so an operation is started only
+ * under mu with closed clear, and chan_shut sets closed under mu: an operation
+ * either started before (and the close aborts it) or is never started. */
 typedef struct {
     nng_stream *s;
     nng_aio *aio;
     int timeout_ms;
+    pthread_mutex_t mu;
+    int closed;
 } chan_t;
+
+static void chan_init(chan_t *c, int timeout_ms)
+{
+    c->s = NULL;
+    c->aio = NULL;
+    c->timeout_ms = timeout_ms;
+    c->closed = 0;
+    pthread_mutex_init(&c->mu, NULL);
+}
+
+/* Ends the connection: an operation under way fails at once, later ones too.
+ * Any thread. */
+static void chan_shut(chan_t *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->closed = 1;
+    if (c->s) nng_stream_close(c->s);
+    pthread_mutex_unlock(&c->mu);
+}
 
 static rc_err_t nng_err(int rv)
 {
@@ -34,12 +60,18 @@ static rc_err_t nng_err(int rv)
 static rc_err_t chan_iov(chan_t *c, int send, nng_iov *iov, unsigned n, int timeout_ms)
 {
     while (n) {
-        if (nng_aio_set_iov(c->aio, n, iov) != 0) return RC_EIO;
+        pthread_mutex_lock(&c->mu);
+        rc_err_t rc = c->closed ? RC_ECLOSED : nng_aio_set_iov(c->aio, n, iov) ? RC_EIO : RC_OK;
+        if (rc != RC_OK) {
+            pthread_mutex_unlock(&c->mu);
+            return rc;
+        }
         nng_aio_set_timeout(c->aio, timeout_ms);
         if (send)
             nng_stream_send(c->s, c->aio);
         else
             nng_stream_recv(c->s, c->aio);
+        pthread_mutex_unlock(&c->mu);
         nng_aio_wait(c->aio);
         int rv = nng_aio_result(c->aio);
         if (rv != 0) return nng_err(rv);
@@ -99,6 +131,7 @@ static ProtobufCMessage *recv_frame(chan_t *c, const ProtobufCMessageDescriptor 
     return m;
 }
 
+/* Frees the connection; no other thread may use it any more. */
 static void chan_close(chan_t *c)
 {
     if (c->s) {
@@ -108,6 +141,7 @@ static void chan_close(chan_t *c)
     if (c->aio) nng_aio_free(c->aio);
     c->s = NULL;
     c->aio = NULL;
+    pthread_mutex_destroy(&c->mu);
 }
 
 static int valid_id(const ProtobufCBinaryData *b)
@@ -277,7 +311,7 @@ static void *conn_main(void *arg)
             rc = send_reply(&cn->ch, RAYC__OBJECT_REPLY__STATUS__BAD_REQUEST, 0, "unknown op");
         if (rc != RC_OK) break;
     }
-    nng_stream_close(cn->ch.s);
+    chan_shut(&cn->ch);
     pthread_mutex_lock(&s->mu);
     cn->done = 1;
     pthread_mutex_unlock(&s->mu);
@@ -327,7 +361,9 @@ static void *accept_main(void *arg)
         int full = s->stopping || s->nconns >= s->o.max_conns;
         pthread_mutex_unlock(&s->mu);
         conn_t *cn = full ? NULL : rc_calloc(1, sizeof(*cn));
+        if (cn) chan_init(&cn->ch, s->o.timeout_ms);
         if (cn && nng_aio_alloc(&cn->ch.aio, NULL, NULL) != 0) {
+            chan_close(&cn->ch);
             rc_free(cn);
             cn = NULL;
         }
@@ -340,7 +376,6 @@ static void *accept_main(void *arg)
         }
         cn->srv = s;
         cn->ch.s = st;
-        cn->ch.timeout_ms = s->o.timeout_ms;
         pthread_mutex_lock(&s->mu);
         cn->next = s->conns;
         s->conns = cn;
@@ -404,14 +439,14 @@ void rc_objxfer_server_stop(rc_objxfer_server_t *s)
     s->stopped = 1;
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
-    for (conn_t *cn = s->conns; cn; cn = cn->next) nng_stream_close(cn->ch.s);
+    for (conn_t *cn = s->conns; cn; cn = cn->next) chan_shut(&cn->ch);
     pthread_mutex_unlock(&s->mu);
     if (s->l) nng_stream_listener_close(s->l);
     if (s->accept_aio) nng_aio_stop(s->accept_aio);
     if (s->started) pthread_join(s->accept_thread, NULL);
     /* Connections the accept thread added before it saw stopping. */
     pthread_mutex_lock(&s->mu);
-    for (conn_t *cn = s->conns; cn; cn = cn->next) nng_stream_close(cn->ch.s);
+    for (conn_t *cn = s->conns; cn; cn = cn->next) chan_shut(&cn->ch);
     pthread_mutex_unlock(&s->mu);
     reap(s, 1);
 }
@@ -531,7 +566,7 @@ static pconn_t *take(rc_objxfer_client_t *c, const char *addr, int fresh, int *r
     }
     pconn_t *p = rc_calloc(1, sizeof(*p));
     snprintf(p->addr, sizeof(p->addr), "%s", addr);
-    p->ch.timeout_ms = c->timeout_ms;
+    chan_init(&p->ch, c->timeout_ms);
     nng_stream_dialer *d = NULL;
     int rv = dialer_for(c, addr, &d);
     if (rv == 0) rv = nng_aio_alloc(&p->ch.aio, NULL, NULL);

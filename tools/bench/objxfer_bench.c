@@ -233,7 +233,6 @@ int main(int argc, char **argv)
     rc_objxfer_client_t *cl = rc_objxfer_client_new(0);
     printf("# objxfer chunk %u bytes; each size: %d transfers of each kind, alternating\n",
            chunk ? chunk : RC_OBJXFER_CHUNK_DEFAULT, repeat);
-    int worst_ok = 1;
     for (int si = 0; si < nsizes; si++) {
         uint64_t size = sizes[si];
         src_size = size;
@@ -253,12 +252,12 @@ int main(int argc, char **argv)
         double xg = (double)size / xf[repeat / 2] / (1 << 30);
         printf("SUMMARY size=%llu raw_tcp_gib_s=%.3f objxfer_gib_s=%.3f ratio=%.2f\n",
                (unsigned long long)size, rg, xg, xg / rg);
-        if (xg / rg < 0.6) worst_ok = 0;
+        if (xg / rg < 0.6)
+            printf("# below the 60 %% target at %llu bytes\n", (unsigned long long)size);
     }
     rc_objxfer_client_free(cl);
     rc_objxfer_server_free(srv);
     shutdown(raw_listen, SHUT_RDWR);
     close(raw_listen);
-    (void)worst_ok;
     return 0;
 }
