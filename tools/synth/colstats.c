@@ -1,6 +1,7 @@
 /* colstats.c — per-shard column statistics, their bounded encoding and the
  * reduce into marginals (see colstats.h). */
 #include "colstats.h"
+#include "wire.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -238,17 +239,6 @@ typedef struct {
     rc_dict_t *cats;
 } col_merge_t;
 
-static rc_err_t bad(char *err, size_t errcap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static rc_err_t bad(char *err, size_t errcap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errcap, fmt, ap);
-    va_end(ap);
-    return RC_EPROTO;
-}
-
 static rc_err_t merge_part(const rc_blob_t *b, size_t idx, col_merge_t *m, size_t ncols,
                            uint64_t *rows, char *err, size_t errcap)
 {
@@ -257,7 +247,7 @@ static rc_err_t merge_part(const rc_blob_t *b, size_t idx, col_merge_t *m, size_
     uint32_t magic = rc_wire_get_u32(&r), nc = rc_wire_get_u32(&r);
     uint64_t n = rc_wire_get_u64(&r);
     if (!rc_wire_ok(&r) || magic != PART_MAGIC || nc != ncols)
-        return bad(err, errcap, "shard %zu: not a fit result for %zu columns", idx, ncols);
+        return rc_wire_bad(err, errcap, "shard %zu: not a fit result for %zu columns", idx, ncols);
     *rows += n;
     for (size_t i = 0; i < ncols; i++) {
         col_merge_t *c = &m[i];
@@ -267,7 +257,7 @@ static rc_err_t merge_part(const rc_blob_t *b, size_t idx, col_merge_t *m, size_
         uint32_t np = rc_wire_get_u32(&r);
         if (!rc_wire_ok(&r) || np > RC_MODEL_MAX_POINTS || rc_wire_left(&r) / 8 < np ||
             (nvals && !np) || (!nvals && np) || (dec > 17 && dec != GENERAL_U8))
-            return bad(err, errcap, "shard %zu column %zu: malformed", idx, i + 1);
+            return rc_wire_bad(err, errcap, "shard %zu column %zu: malformed", idx, i + 1);
         c->numeric_ok &= ok != 0;
         c->missing += missing;
         c->nvals += nvals;
@@ -283,7 +273,8 @@ static rc_err_t merge_part(const rc_blob_t *b, size_t idx, col_merge_t *m, size_
                 q[k] = rc_wire_get_f64(&r);
                 if (!isfinite(q[k]) || (k && q[k] < q[k - 1])) {
                     rc_free(q);
-                    return bad(err, errcap, "shard %zu column %zu: bad quantiles", idx, i + 1);
+                    return rc_wire_bad(err, errcap, "shard %zu column %zu: bad quantiles", idx,
+                                       i + 1);
                 }
             }
             c->sk = rc_realloc(c->sk, (c->nsk + 1) * sizeof(*c->sk));
@@ -293,19 +284,21 @@ static rc_err_t merge_part(const rc_blob_t *b, size_t idx, col_merge_t *m, size_
         c->cat_dropped += rc_wire_get_u64(&r);
         uint32_t ncat = rc_wire_get_u32(&r);
         if (!rc_wire_ok(&r) || rc_wire_left(&r) / 12 < ncat)
-            return bad(err, errcap, "shard %zu column %zu: malformed categories", idx, i + 1);
+            return rc_wire_bad(err, errcap, "shard %zu column %zu: malformed categories", idx,
+                               i + 1);
         for (uint32_t k = 0; k < ncat; k++) {
             size_t len;
             const char *v = rc_wire_get_bytes(&r, &len);
             uint64_t cnt = rc_wire_get_u64(&r);
             if (!rc_wire_ok(&r))
-                return bad(err, errcap, "shard %zu column %zu: malformed categories", idx, i + 1);
+                return rc_wire_bad(err, errcap, "shard %zu column %zu: malformed categories", idx,
+                                   i + 1);
             int added;
             rc_dict_entry_t *e = rc_dict_add_or_find(c->cats, v ? v : "", len, &added);
             e->val = (void *)((uintptr_t)e->val + (uintptr_t)cnt);
         }
     }
-    if (!rc_wire_done(&r)) return bad(err, errcap, "shard %zu: trailing bytes", idx);
+    if (!rc_wire_done(&r)) return rc_wire_bad(err, errcap, "shard %zu: trailing bytes", idx);
     return RC_OK;
 }
 
@@ -322,13 +315,13 @@ static rc_err_t build_categorical(col_merge_t *c, rc_model_col_t *mc, rc_buf_t *
 {
     size_t n = rc_dict_size(c->cats), k = 0;
     if (n == 0)
-        return bad(err, errcap,
-                   "column '%s': every value is too long or too rare to model (%llu values "
-                   "dropped)",
-                   mc->name, (unsigned long long)c->cat_dropped);
+        return rc_wire_bad(err, errcap,
+                           "column '%s': every value is too long or too rare to model (%llu values "
+                           "dropped)",
+                           mc->name, (unsigned long long)c->cat_dropped);
     if (n > RC_MODEL_MAX_CATS)
-        return bad(err, errcap, "column '%s': more than %d distinct values", mc->name,
-                   RC_MODEL_MAX_CATS);
+        return rc_wire_bad(err, errcap, "column '%s': more than %d distinct values", mc->name,
+                           RC_MODEL_MAX_CATS);
     rc_dict_entry_t **ents = rc_malloc(n * sizeof(*ents));
     rc_dict_iter_t it;
     rc_dict_iter_init(c->cats, &it);
@@ -364,9 +357,10 @@ rc_err_t rc_colstats_merge(const rc_blob_t *parts, size_t nparts, const char *co
 {
     memset(out, 0, sizeof(*out));
     if (ncols < 1 || ncols > RC_MODEL_MAX_COLS)
-        return bad(err, errcap, "%zu columns; rayc-synth models 1 to %d", ncols, RC_MODEL_MAX_COLS);
+        return rc_wire_bad(err, errcap, "%zu columns; rayc-synth models 1 to %d", ncols,
+                           RC_MODEL_MAX_COLS);
     if (npoints < 2 || npoints > RC_MODEL_MAX_POINTS)
-        return bad(err, errcap, "bad number of quantiles %zu", npoints);
+        return rc_wire_bad(err, errcap, "bad number of quantiles %zu", npoints);
     col_merge_t *m = rc_calloc(ncols, sizeof(*m));
     for (size_t i = 0; i < ncols; i++) {
         m[i].numeric_ok = m[i].all_integer = 1;
@@ -376,7 +370,7 @@ rc_err_t rc_colstats_merge(const rc_blob_t *parts, size_t nparts, const char *co
     rc_err_t rc = RC_OK;
     for (size_t s = 0; s < nparts && rc == RC_OK; s++)
         rc = merge_part(&parts[s], s, m, ncols, &rows, err, errcap);
-    if (rc == RC_OK && rows == 0) rc = bad(err, errcap, "no rows to fit");
+    if (rc == RC_OK && rows == 0) rc = rc_wire_bad(err, errcap, "no rows to fit");
     if (rc != RC_OK) goto done;
     rc_model_init(out, ncols);
     out->nrows = rows;

@@ -142,17 +142,6 @@ void rc_model_encode(const rc_model_t *m, rc_buf_t *out)
     rc_buf_free(&p);
 }
 
-static rc_err_t bad(char *err, size_t errcap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static rc_err_t bad(char *err, size_t errcap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errcap, fmt, ap);
-    va_end(ap);
-    return RC_EPROTO;
-}
-
 static int valid_utf8(const char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
@@ -174,38 +163,40 @@ static rc_err_t decode_col(rc_wire_reader_t *r, size_t idx, rc_model_col_t *c, c
 {
     size_t nlen;
     const char *name = rc_wire_get_bytes(r, &nlen);
-    if (!name) return bad(err, errcap, "column %zu: truncated", idx + 1);
+    if (!name) return rc_wire_bad(err, errcap, "column %zu: truncated", idx + 1);
     if (nlen == 0 || nlen > RC_MODEL_MAX_NAME || !valid_utf8(name, nlen))
-        return bad(err, errcap, "column %zu: bad name (empty, too long or not UTF-8)", idx + 1);
+        return rc_wire_bad(err, errcap, "column %zu: bad name (empty, too long or not UTF-8)",
+                           idx + 1);
     c->name = rc_strndup(name, nlen);
     unsigned kind = rc_wire_get_u8(r), isint = rc_wire_get_u8(r), dec = rc_wire_get_u8(r);
     rc_wire_get_u8(r);
     c->missing = rc_wire_get_f64(r);
-    if (!rc_wire_ok(r)) return bad(err, errcap, "column '%s': truncated", c->name);
+    if (!rc_wire_ok(r)) return rc_wire_bad(err, errcap, "column '%s': truncated", c->name);
     if (kind > RC_COL_CATEGORICAL || isint > 1 || (dec > 17 && dec != GENERAL_U8))
-        return bad(err, errcap, "column '%s': unknown kind or format", c->name);
+        return rc_wire_bad(err, errcap, "column '%s': unknown kind or format", c->name);
     if (!(c->missing >= 0.0 && c->missing < 1.0))
-        return bad(err, errcap, "column '%s': missing fraction out of range", c->name);
+        return rc_wire_bad(err, errcap, "column '%s': missing fraction out of range", c->name);
     c->kind = (rc_col_kind_t)kind;
     c->is_integer = (int)isint;
     c->decimals = dec == GENERAL_U8 ? RC_MODEL_GENERAL_FMT : (int)dec;
     if (c->kind == RC_COL_NUMERIC) {
         uint32_t np = rc_wire_get_u32(r);
         if (np < 2 || np > RC_MODEL_MAX_POINTS || rc_wire_left(r) / 8 < np)
-            return bad(err, errcap, "column '%s': bad number of quantiles (%u)", c->name, np);
+            return rc_wire_bad(err, errcap, "column '%s': bad number of quantiles (%u)", c->name,
+                               np);
         c->npoints = np;
         c->q = rc_malloc(np * sizeof(double));
         for (size_t k = 0; k < np; k++) {
             c->q[k] = rc_wire_get_f64(r);
             if (!isfinite(c->q[k]) || (k && c->q[k] < c->q[k - 1]))
-                return bad(err, errcap, "column '%s': quantiles not finite and increasing",
-                           c->name);
+                return rc_wire_bad(err, errcap, "column '%s': quantiles not finite and increasing",
+                                   c->name);
         }
         return RC_OK;
     }
     uint32_t nc = rc_wire_get_u32(r);
     if (nc < 1 || nc > RC_MODEL_MAX_CATS || rc_wire_left(r) / 12 < nc)
-        return bad(err, errcap, "column '%s': bad number of categories (%u)", c->name, nc);
+        return rc_wire_bad(err, errcap, "column '%s': bad number of categories (%u)", c->name, nc);
     c->cat = rc_calloc(nc, sizeof(char *));
     c->catlen = rc_calloc(nc, sizeof(size_t));
     c->prob = rc_calloc(nc, sizeof(double));
@@ -216,10 +207,11 @@ static rc_err_t decode_col(rc_wire_reader_t *r, size_t idx, rc_model_col_t *c, c
         double p = rc_wire_get_f64(r);
         if (!rc_wire_ok(r)) {
             c->ncat = k;
-            return bad(err, errcap, "column '%s': truncated", c->name);
+            return rc_wire_bad(err, errcap, "column '%s': truncated", c->name);
         }
         if (len && !valid_utf8(v, len))
-            return bad(err, errcap, "column '%s': category %zu is not UTF-8 text", c->name, k + 1);
+            return rc_wire_bad(err, errcap, "column '%s': category %zu is not UTF-8 text", c->name,
+                               k + 1);
         c->cat[k] = rc_malloc(len + 1);
         if (len) memcpy(c->cat[k], v, len);
         c->cat[k][len] = '\0';
@@ -227,15 +219,16 @@ static rc_err_t decode_col(rc_wire_reader_t *r, size_t idx, rc_model_col_t *c, c
         c->prob[k] = p;
         c->ncat = k + 1;
         if (k && !bytes_less(c->cat[k - 1], c->catlen[k - 1], c->cat[k], len))
-            return bad(err, errcap, "column '%s': categories not in strictly increasing order",
-                       c->name);
+            return rc_wire_bad(err, errcap,
+                               "column '%s': categories not in strictly increasing order", c->name);
         if (!(p > 0.0 && p <= 1.0))
-            return bad(err, errcap, "column '%s': category probability out of range", c->name);
+            return rc_wire_bad(err, errcap, "column '%s': category probability out of range",
+                               c->name);
         sum += p;
     }
     if (fabs(sum - 1.0) > 1e-6)
-        return bad(err, errcap, "column '%s': category probabilities sum to %g, not 1", c->name,
-                   sum);
+        return rc_wire_bad(err, errcap, "column '%s': category probabilities sum to %g, not 1",
+                           c->name, sum);
     rc_model_col_finish(c);
     return RC_OK;
 }
@@ -247,29 +240,29 @@ rc_err_t rc_model_decode(const void *data, size_t len, rc_model_t *out, char *er
     rc_wire_reader_init(&h, data, len);
     const uint8_t *magic = rc_wire_get_raw(&h, 8);
     if (!magic || memcmp(magic, MAGIC, 8) != 0)
-        return bad(err, errcap, "not a rayc-synth model (no RCSYNTH magic)");
+        return rc_wire_bad(err, errcap, "not a rayc-synth model (no RCSYNTH magic)");
     uint32_t version = rc_wire_get_u32(&h), hsize = rc_wire_get_u32(&h);
     uint64_t plen = rc_wire_get_u64(&h), sum = rc_wire_get_u64(&h);
-    if (!rc_wire_ok(&h)) return bad(err, errcap, "truncated model header");
+    if (!rc_wire_ok(&h)) return rc_wire_bad(err, errcap, "truncated model header");
     if (version != RC_MODEL_VERSION)
-        return bad(err, errcap, "model format version %u; this rayc-synth reads version %u",
-                   version, RC_MODEL_VERSION);
-    if (hsize != HEADER_SIZE) return bad(err, errcap, "bad model header size %u", hsize);
+        return rc_wire_bad(err, errcap, "model format version %u; this rayc-synth reads version %u",
+                           version, RC_MODEL_VERSION);
+    if (hsize != HEADER_SIZE) return rc_wire_bad(err, errcap, "bad model header size %u", hsize);
     if (plen != len - HEADER_SIZE)
-        return bad(err, errcap,
-                   "model is truncated or has extra bytes: its header says %llu bytes of "
-                   "content, the file has %zu",
-                   (unsigned long long)plen, len - HEADER_SIZE);
+        return rc_wire_bad(err, errcap,
+                           "model is truncated or has extra bytes: its header says %llu bytes of "
+                           "content, the file has %zu",
+                           (unsigned long long)plen, len - HEADER_SIZE);
     const uint8_t *payload = (const uint8_t *)data + HEADER_SIZE;
     if (rc_wire_fnv1a(RC_WIRE_FNV_INIT, payload, (size_t)plen) != sum)
-        return bad(err, errcap, "model checksum mismatch: the file is damaged");
+        return rc_wire_bad(err, errcap, "model checksum mismatch: the file is damaged");
 
     rc_wire_reader_t r;
     rc_wire_reader_init(&r, payload, (size_t)plen);
     uint32_t ncols = rc_wire_get_u32(&r);
     uint64_t nrows = rc_wire_get_u64(&r);
     if (!rc_wire_ok(&r) || ncols < 1 || ncols > RC_MODEL_MAX_COLS)
-        return bad(err, errcap, "bad number of columns (%u)", ncols);
+        return rc_wire_bad(err, errcap, "bad number of columns (%u)", ncols);
     rc_model_init(out, ncols);
     out->nrows = nrows;
     rc_err_t rc;
@@ -278,7 +271,7 @@ rc_err_t rc_model_decode(const void *data, size_t len, rc_model_t *out, char *er
         if (rc != RC_OK) goto fail;
         for (size_t j = 0; j < i; j++)
             if (strcmp(out->cols[j].name, out->cols[i].name) == 0) {
-                rc = bad(err, errcap, "column name '%s' appears twice", out->cols[i].name);
+                rc = rc_wire_bad(err, errcap, "column name '%s' appears twice", out->cols[i].name);
                 goto fail;
             }
     }
@@ -287,13 +280,13 @@ rc_err_t rc_model_decode(const void *data, size_t len, rc_model_t *out, char *er
         for (size_t j = 0; j < i; j++) {
             double v = rc_wire_get_f64(&r);
             if (!rc_wire_ok(&r) || !isfinite(v) || fabs(v) > 1.0) {
-                rc = bad(err, errcap, "correlation matrix truncated or out of range");
+                rc = rc_wire_bad(err, errcap, "correlation matrix truncated or out of range");
                 goto fail;
             }
             corr[i * ncols + j] = corr[j * ncols + i] = v;
         }
     if (!rc_wire_done(&r)) {
-        rc = bad(err, errcap, "unexpected bytes after the correlation matrix");
+        rc = rc_wire_bad(err, errcap, "unexpected bytes after the correlation matrix");
         goto fail;
     }
     double *copy = rc_malloc((size_t)ncols * ncols * sizeof(double));
@@ -301,7 +294,7 @@ rc_err_t rc_model_decode(const void *data, size_t len, rc_model_t *out, char *er
     rc = rc_model_set_corr(out, copy);
     rc_free(copy);
     if (rc != RC_OK) {
-        rc = bad(err, errcap, "correlation matrix cannot be used");
+        rc = rc_wire_bad(err, errcap, "correlation matrix cannot be used");
         goto fail;
     }
     return RC_OK;

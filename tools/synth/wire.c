@@ -1,6 +1,8 @@
 /* wire.c — little-endian encoding with bounds-checked reads (see wire.h). */
 #include "wire.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
@@ -138,4 +140,13 @@ uint64_t rc_wire_fnv1a(uint64_t h, const void *p, size_t n)
         h *= 0x100000001b3ULL;
     }
     return h;
+}
+
+rc_err_t rc_wire_bad(char *err, size_t errcap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errcap, fmt, ap);
+    va_end(ap);
+    return RC_EPROTO;
 }

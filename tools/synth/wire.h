@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "err.h"
 
 /* Bytes held elsewhere (a task argument, a mapped file). */
 typedef struct {
@@ -59,5 +60,8 @@ int rc_wire_done(const rc_wire_reader_t *r);
  * the model file's checksum. */
 #define RC_WIRE_FNV_INIT 0xcbf29ce484222325ULL
 uint64_t rc_wire_fnv1a(uint64_t h, const void *p, size_t n);
+/* Writes a message about malformed bytes (printf format) and returns RC_EPROTO. */
+rc_err_t rc_wire_bad(char *err, size_t errcap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif
