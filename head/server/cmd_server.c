@@ -599,7 +599,7 @@ static void cmd_config(rc_cmd_ctx_t *c)
 #define PS RC_CMD_PUBSUB
 /* JOB.METADATA <submission_id> <json>: a job's driver adds string keys to its
  * job's metadata (the SDK's rayc_job_set_metadata), e.g. the figures it ends
- * with; the Jobs API and `rayc job status` show them. */
+ * with; the Jobs API (GET /api/jobs/ID) and the dashboard show them. */
 static void cmd_job_metadata(rc_cmd_ctx_t *c)
 {
     rc_head_t *h = hd(c);

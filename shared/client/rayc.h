@@ -157,8 +157,9 @@ int rayc_cancel(rayc_client_t *client, const rayc_ref_t *ref, int force);
 int rayc_release(rayc_client_t *client, const rayc_ref_t *refs, size_t n);
 /* From a job's driver (RAY_SUBMISSION_ID set by the Jobs API): adds the keys of
  * json_object, an object of string values such as {"rows": "100000"}, to the
- * job's metadata (later keys win), which the Jobs API and `rayc job status`
- * show. RAYC_EINVAL outside a job or for bad JSON (rayc_last_error says why). */
+ * job's metadata (later keys win), which the Jobs API (GET /api/jobs/ID) and
+ * the dashboard show. RAYC_EINVAL outside a job or for bad JSON
+ * (rayc_last_error says why). */
 int rayc_job_set_metadata(rayc_client_t *client, const char *json_object);
 void rayc_value_free(rayc_value_t *value);
 

@@ -469,7 +469,7 @@ static void print_summary(const run_t *r)
 }
 
 /* Under `rayc job submit`, the figures also go into the job's metadata (string
- * values, as the Jobs API keeps them), where the dashboard and `rayc job status`
+ * values, as the Jobs API keeps them), where the Jobs API and the dashboard
  * show them. A refusal is reported, not fatal: the output is already written. */
 static void set_job_metadata(const run_t *r)
 {
