@@ -9,20 +9,14 @@
 
 #include "objxfer.h"
 
-typedef struct {
-    uint8_t *buf;
-    uint64_t want;
-} sink_t;
-
+/* The buffer (arg) was sized from the head's record; rc_objxfer_fetch refuses
+ * a node announcing another size before calling this. */
 static rc_err_t sink_alloc(void *arg, uint64_t size, uint8_t **dst, char *err, size_t errcap)
 {
-    sink_t *s = arg;
-    if (size != s->want) {
-        snprintf(err, errcap, "the node has %llu bytes, the head said %llu",
-                 (unsigned long long)size, (unsigned long long)s->want);
-        return RC_EPROTO;
-    }
-    *dst = s->buf;
+    (void)size;
+    (void)err;
+    (void)errcap;
+    *dst = arg;
     return RC_OK;
 }
 
@@ -52,8 +46,8 @@ int rc_bigobj_fetch(rc_objxfer_client_t **xc, const rc_id_t *id, Rayc__TaskResul
         return RAYC_ENOMEM;
     }
     /* malloc, as protobuf-c's default allocator: free_unpacked frees it with r. */
-    sink_t s = {malloc(r->object_size ? (size_t)r->object_size : 1), r->object_size};
-    if (!s.buf) {
+    uint8_t *buf = malloc(r->object_size ? (size_t)r->object_size : 1);
+    if (!buf) {
         snprintf(err, errcap, "cannot allocate %llu bytes for the value",
                  (unsigned long long)r->object_size);
         return RAYC_ENOMEM;
@@ -63,18 +57,18 @@ int rc_bigobj_fetch(rc_objxfer_client_t **xc, const rc_id_t *id, Rayc__TaskResul
     for (size_t i = 0; i < r->n_locations; i++) {
         char e[300];
         uint64_t got;
-        rc = rc_objxfer_fetch(xfer(xc), r->locations[i], id, sink_alloc, sink_abort, &s, &got, e,
-                              sizeof(e));
+        rc = rc_objxfer_fetch(xfer(xc), r->locations[i], id, r->object_size, sink_alloc, sink_abort,
+                              buf, &got, e, sizeof(e));
         if (rc == RC_OK) break;
         int n = snprintf(err + used, errcap - used, "%s%s: %s", i ? "; " : "", r->locations[i], e);
         if (n > 0) used += (size_t)n < errcap - used ? (size_t)n : errcap - used - 1;
     }
     if (rc != RC_OK) {
-        free(s.buf);
+        free(buf);
         return rc == RC_ENOTFOUND ? RAYC_EOBJECT_LOST : RAYC_ECONNLOST;
     }
     free(r->data.data);
-    r->data.data = s.buf;
+    r->data.data = buf;
     r->data.len = (size_t)r->object_size;
     return RAYC_OK;
 }

@@ -655,8 +655,8 @@ static Rayc__ObjectReply *request(rc_objxfer_client_t *c, const char *addr,
 }
 
 rc_err_t rc_objxfer_fetch(rc_objxfer_client_t *c, const char *addr, const rc_id_t *id,
-                          rc_objxfer_alloc_fn alloc, void (*abort)(void *arg), void *arg,
-                          uint64_t *size, char *err, size_t errcap)
+                          uint64_t expect, rc_objxfer_alloc_fn alloc, void (*abort)(void *arg),
+                          void *arg, uint64_t *size, char *err, size_t errcap)
 {
     pconn_t *p = NULL;
     rc_err_t rc;
@@ -665,6 +665,12 @@ rc_err_t rc_objxfer_fetch(rc_objxfer_client_t *c, const char *addr, const rc_id_
     if (!r) return rc;
     uint64_t total = r->size;
     rayc__object_reply__free_unpacked(r, NULL);
+    if (expect != RC_OBJXFER_ANY_SIZE && total != expect) {
+        snprintf(err, errcap, "%s: the node has %llu bytes, the head said %llu", addr,
+                 (unsigned long long)total, (unsigned long long)expect);
+        pconn_free(p); /* it is already sending them */
+        return RC_EPROTO;
+    }
     uint8_t *dst = NULL;
     char e[400] = "";
     rc = alloc(arg, total, &dst, e, sizeof(e));

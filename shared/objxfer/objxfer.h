@@ -68,14 +68,19 @@ void rc_objxfer_client_free(rc_objxfer_client_t *c);
 typedef rc_err_t (*rc_objxfer_alloc_fn)(void *arg, uint64_t size, uint8_t **dst, char *err,
                                         size_t errcap);
 
-/* Fetches id from the node at addr ("HOST:PORT"). After a successful alloc, a
- * failed transfer calls abort(arg) (may be NULL) so the caller drops the memory.
- * *size (may be NULL) gets the object's size. RC_ENOTFOUND (the node does not
- * hold it), RC_ECONN (cannot connect), RC_ECLOSED, RC_ETIMEOUT, RC_EPROTO, or
- * alloc's error; err names the node and what went wrong. */
+/* expect of a fetch whose size the caller does not know. */
+#define RC_OBJXFER_ANY_SIZE UINT64_MAX
+
+/* Fetches id from the node at addr ("HOST:PORT"). A node announcing another
+ * size than expect (the head's record) is refused before alloc, RC_EPROTO.
+ * After a successful alloc, a failed transfer calls abort(arg) (may be NULL) so
+ * the caller drops the memory. *size (may be NULL) gets the object's size.
+ * RC_ENOTFOUND (the node does not hold it), RC_ECONN (cannot connect),
+ * RC_ECLOSED, RC_ETIMEOUT, RC_EPROTO, or alloc's error; err names the node and
+ * what went wrong. */
 rc_err_t rc_objxfer_fetch(rc_objxfer_client_t *c, const char *addr, const rc_id_t *id,
-                          rc_objxfer_alloc_fn alloc, void (*abort)(void *arg), void *arg,
-                          uint64_t *size, char *err, size_t errcap);
+                          uint64_t expect, rc_objxfer_alloc_fn alloc, void (*abort)(void *arg),
+                          void *arg, uint64_t *size, char *err, size_t errcap);
 /* Pushes size bytes as object id to the node at addr. RC_ETOOBIG when its store
  * cannot take it, RC_EEXISTS, and the transport errors of fetch. */
 rc_err_t rc_objxfer_push(rc_objxfer_client_t *c, const char *addr, const rc_id_t *id,

@@ -145,7 +145,8 @@ static double xfer_once(rc_objxfer_client_t *c, const char *addr, uint64_t size)
     rc_id_t id = RC_ID_NIL;
     char err[512];
     double t0 = now();
-    rc_err_t rc = rc_objxfer_fetch(c, addr, &id, alloc, NULL, &d, NULL, err, sizeof(err));
+    rc_err_t rc = rc_objxfer_fetch(c, addr, &id, RC_OBJXFER_ANY_SIZE, alloc, NULL, &d, NULL, err,
+                                   sizeof(err));
     double dt = now() - t0;
     if (rc != RC_OK) {
         fprintf(stderr, "rayc-objxfer-bench: fetch: %s\n", err);

@@ -124,11 +124,6 @@ static rc_err_t srv_commit(void *arg, const rc_id_t *id, int ok, char *err, size
 static rc_err_t fetch_alloc(void *arg, uint64_t size, uint8_t **dst, char *err, size_t errcap)
 {
     job_t *j = arg;
-    if (size != j->size) {
-        snprintf(err, errcap, "the holder has %llu bytes, the head said %llu",
-                 (unsigned long long)size, (unsigned long long)j->size);
-        return RC_EPROTO;
-    }
     return store_create(j->o, &j->id, size, dst, err, errcap);
 }
 
@@ -147,8 +142,8 @@ static void fetch_run(job_t *j)
     for (size_t i = 0; i < j->naddrs; i++) {
         char err[400];
         uint64_t got = 0;
-        rc_err_t rc = rc_objxfer_fetch(o->cli, j->addrs[i], &j->id, fetch_alloc, fetch_abort, j,
-                                       &got, err, sizeof(err));
+        rc_err_t rc = rc_objxfer_fetch(o->cli, j->addrs[i], &j->id, j->size, fetch_alloc,
+                                       fetch_abort, j, &got, err, sizeof(err));
         if (rc == RC_OK) {
             rc = store_finish(o, &j->id, 1, err, sizeof(err));
             if (rc == RC_OK) {

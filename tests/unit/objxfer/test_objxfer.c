@@ -261,7 +261,8 @@ static rc_err_t fetch(fx_t *f, const char *addr, int k, buf_t *b, char *err, siz
     memset(b, 0, sizeof(*b));
     rc_id_t id = idn(k);
     uint64_t got = 0;
-    return rc_objxfer_fetch(f->cl, addr, &id, balloc, babort, b, &got, err, errcap);
+    return rc_objxfer_fetch(f->cl, addr, &id, RC_OBJXFER_ANY_SIZE, balloc, babort, b, &got, err,
+                            errcap);
 }
 
 static void expect_object(fx_t *f, int k, uint64_t size)
@@ -301,6 +302,29 @@ static void test_not_found_and_bad_addr(void **state)
     expect_object(f, 1, 1000);
     assert_int_equal(fetch(f, "127.0.0.1:1", 1, &b, err, sizeof(err)), RC_ECONN);
     assert_non_null(strstr(err, "cannot connect"));
+}
+
+/* A node announcing another size than the caller expects is refused before
+ * any memory is asked for; the next fetch works on a new connection. */
+static void test_expected_size(void **state)
+{
+    fx_t *f = *state;
+    add(&f->st, 1, 3 * MIB);
+    buf_t b;
+    memset(&b, 0, sizeof(b));
+    rc_id_t id = idn(1);
+    char err[512];
+    assert_int_equal(rc_objxfer_fetch(f->cl, f->addr, &id, 3 * MIB + 1, balloc, babort, &b, NULL,
+                                      err, sizeof(err)),
+                     RC_EPROTO);
+    assert_non_null(strstr(err, "the node has 3145728 bytes, the head said 3145729"));
+    assert_null(b.p);
+    assert_false(b.aborted);
+    assert_int_equal(
+        rc_objxfer_fetch(f->cl, f->addr, &id, 3 * MIB, balloc, babort, &b, NULL, err, sizeof(err)),
+        RC_OK);
+    assert_int_equal(b.size, 3 * MIB);
+    free(b.p);
 }
 
 static void test_push(void **state)
@@ -612,8 +636,8 @@ static void *slow_fetch(void *arg)
     slow_t *sl = arg;
     rc_id_t id = idn(1);
     char err[512];
-    sl->rc = rc_objxfer_fetch(sl->f->cl, sl->f->addr, &id, slow_alloc, slow_abort, sl, NULL, err,
-                              sizeof(err));
+    sl->rc = rc_objxfer_fetch(sl->f->cl, sl->f->addr, &id, RC_OBJXFER_ANY_SIZE, slow_alloc,
+                              slow_abort, sl, NULL, err, sizeof(err));
     return NULL;
 }
 
@@ -677,6 +701,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_get_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_found_and_bad_addr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expected_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_push, setup, teardown),
         cmocka_unit_test_setup_teardown(test_thousand_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_client, setup, teardown),
