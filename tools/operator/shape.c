@@ -37,9 +37,11 @@ static const char *param_text(const rc_json_t *v, char *num, size_t cap)
     return num;
 }
 
-/* A whole number of CPUs/GPUs, as the worker's --num-cpus takes it. */
-static rc_err_t count_param(const rc_json_t *params, const char *name, const char *path,
-                            int64_t *out, int *found, char *err, size_t errcap)
+/* A number flag of rayStartParams, parsed as the worker parses it: a whole
+ * number of CPUs/GPUs (bytes 0), or a byte size like 4GiB (bytes 1). *found is
+ * 0 when the flag is not given. */
+static rc_err_t num_param(const rc_json_t *params, const char *name, const char *path, int bytes,
+                          int64_t *out, int *found, char *err, size_t errcap)
 {
     const char *key;
     char num[64];
@@ -47,32 +49,18 @@ static rc_err_t count_param(const rc_json_t *params, const char *name, const cha
     *found = 0;
     if (!v) return RC_OK;
     const char *t = param_text(v, num, sizeof(num));
-    if (!t || rc_str_to_i64(t, strlen(t), out) != RC_OK || *out < 0 || *out > 1000000) {
-        snprintf(err, errcap,
-                 "%s.rayStartParams.%s: must be a whole number from 0 to 1000000 (as rayc "
-                 "start --%s takes it), got %s%.40s%s",
-                 path, key, name, t ? "'" : "", t ? t : rc_json_type_name(rc_json_type(v)),
-                 t ? "'" : "");
-        return RC_EINVAL;
-    }
-    *found = 1;
-    return RC_OK;
-}
-
-static rc_err_t bytes_param(const rc_json_t *params, const char *name, const char *path,
-                            int64_t *out, int *found, char *err, size_t errcap)
-{
-    const char *key;
-    char num[64];
-    const rc_json_t *v = param(params, name, &key);
-    *found = 0;
-    if (!v) return RC_OK;
-    const char *t = param_text(v, num, sizeof(num));
-    if (!t || rc_parse_bytes(t, out) != RC_OK || *out > RC_RES_MAX_UNITS) {
-        snprintf(err, errcap,
-                 "%s.rayStartParams.%s: must be a byte size like 4294967296 or 4GiB, got "
-                 "%s%.40s%s",
-                 path, key, t ? "'" : "", t ? t : rc_json_type_name(rc_json_type(v)), t ? "'" : "");
+    int ok =
+        t && (bytes ? rc_parse_bytes(t, out) == RC_OK && *out <= RC_RES_MAX_UNITS
+                    : rc_str_to_i64(t, strlen(t), out) == RC_OK && *out >= 0 && *out <= 1000000);
+    if (!ok) {
+        char want[96];
+        if (bytes)
+            snprintf(want, sizeof(want), "a byte size like 4294967296 or 4GiB");
+        else
+            snprintf(want, sizeof(want),
+                     "a whole number from 0 to 1000000 (as rayc start --%s takes it)", name);
+        snprintf(err, errcap, "%s.rayStartParams.%s: must be %s, got %s%.40s%s", path, key, want,
+                 t ? "'" : "", t ? t : rc_json_type_name(rc_json_type(v)), t ? "'" : "");
         return RC_EINVAL;
     }
     *found = 1;
@@ -207,7 +195,7 @@ rc_err_t rc_op_shape_from_spec(const rc_json_t *params, const rc_json_t *resourc
             RC_OK)
         goto fail;
 
-    if ((e = count_param(params, "num-cpus", path, &v, &found, err, errcap)) != RC_OK) goto fail;
+    if ((e = num_param(params, "num-cpus", path, 0, &v, &found, err, errcap)) != RC_OK) goto fail;
     if (found) {
         if ((e = set_units(out, "CPU", v, path, "rayStartParams.num-cpus", err, errcap))) goto fail;
         *known |= RC_OP_SHAPE_CPU;
@@ -219,7 +207,7 @@ rc_err_t rc_op_shape_from_spec(const rc_json_t *params, const rc_json_t *resourc
             goto fail;
         *known |= RC_OP_SHAPE_CPU;
     }
-    if ((e = count_param(params, "num-gpus", path, &v, &found, err, errcap)) != RC_OK) goto fail;
+    if ((e = num_param(params, "num-gpus", path, 0, &v, &found, err, errcap)) != RC_OK) goto fail;
     if (found && (e = set_units(out, "GPU", v, path, "rayStartParams.num-gpus", err, errcap)))
         goto fail;
     /* From a memory limit, what the worker in that pod offers: Ray's split of
@@ -227,7 +215,7 @@ rc_err_t rc_op_shape_from_spec(const rc_json_t *params, const rc_json_t *resourc
      * counts bytes; a quantity's thousandths of a byte round up. */
     int64_t split_mem = 0, split_os = 0;
     if (has_lmem) rc_res_default_memory(rc_quantity_ceil_units(lmem), &split_mem, &split_os);
-    if ((e = bytes_param(params, "memory", path, &v, &found, err, errcap)) != RC_OK) goto fail;
+    if ((e = num_param(params, "memory", path, 1, &v, &found, err, errcap)) != RC_OK) goto fail;
     if (found || has_lmem) {
         if ((e = set_units(out, "memory", found ? v : split_mem, path,
                            found ? "rayStartParams.memory" : "resources.limits.memory", err,
@@ -235,7 +223,7 @@ rc_err_t rc_op_shape_from_spec(const rc_json_t *params, const rc_json_t *resourc
             goto fail;
         *known |= RC_OP_SHAPE_MEMORY;
     }
-    if ((e = bytes_param(params, "object-store-memory", path, &v, &found, err, errcap)) != RC_OK)
+    if ((e = num_param(params, "object-store-memory", path, 1, &v, &found, err, errcap)) != RC_OK)
         goto fail;
     if (found || has_lmem) {
         if ((e = set_units(out, "object_store_memory", found ? v : split_os, path,
